@@ -1,0 +1,1 @@
+"""pointnet: PointNet, PointNet++ and sparse voxel conv (spconv) encoders that produce SpatialTokens."""

@@ -1,0 +1,1 @@
+"""sim: procedural scenes, a virtual RGB-D camera and LiDAR, referring expressions, questions, datasets and bags."""

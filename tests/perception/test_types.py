@@ -1,0 +1,69 @@
+"""Core types check their shapes and dtypes, and Box3D's geometry is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from perception import Box3D, CameraIntrinsics, PointCloud, RGBDFrame, ShapeError, SpatialTokens
+
+
+def test_spatial_tokens_rejects_mismatched_rows() -> None:
+    with pytest.raises(ShapeError, match=r"expected shape \(4, C\), got \(3, 8\)"):
+        SpatialTokens(torch.zeros(4, 3), torch.zeros(3, 8), torch.zeros(4, dtype=torch.int64))
+
+
+def test_spatial_tokens_cat_offsets_batches() -> None:
+    a = SpatialTokens.single(torch.zeros(2, 3), torch.ones(2, 4))
+    b = SpatialTokens.single(torch.ones(3, 3), torch.zeros(3, 4))
+    packed = SpatialTokens.cat([a, b])
+    assert packed.batch.tolist() == [0, 0, 1, 1, 1]
+    assert packed.batch_size == 2
+    assert torch.equal(packed.select(1).pos, torch.ones(3, 3))
+
+
+def test_point_cloud_checks_dtype_and_grid() -> None:
+    with pytest.raises(ShapeError, match="expected dtype float32, got float64"):
+        PointCloud(xyz=np.zeros((5, 3)))
+    with pytest.raises(ShapeError, match=r"expected H \* W == 6"):
+        PointCloud(xyz=np.zeros((6, 3), np.float32), grid_shape=(4, 2))
+
+
+def test_point_cloud_transform_and_finite() -> None:
+    xyz = np.array([[1, 0, 0], [np.nan, 0, 0]], np.float32)
+    T = np.eye(4)
+    T[:3, 3] = [0, 0, 2]
+    moved = PointCloud(xyz=xyz, frame_id="lidar").transformed(T, "world").finite()
+    assert moved.frame_id == "world"
+    np.testing.assert_allclose(moved.xyz, [[1, 0, 2]])
+
+
+def test_intrinsics_reject_zero_focal() -> None:
+    with pytest.raises(ShapeError, match="fx, fy > 0"):
+        CameraIntrinsics(K=np.zeros((3, 3)), width=640, height=480)
+
+
+def test_rgbd_frame_scales_uint16_depth() -> None:
+    K = CameraIntrinsics.from_fov(4, 3, np.pi / 2)
+    depth = np.full((3, 4), 5000, np.uint16)
+    frame = RGBDFrame.from_depth_image(np.zeros((3, 4, 3), np.uint8), depth, K, depth_scale=5000.0)
+    assert frame.depth_m.dtype == np.float32
+    np.testing.assert_allclose(frame.depth_m, 1.0)
+
+
+def test_box_iou_identity_disjoint_and_rotated() -> None:
+    a = Box3D(center=[0, 0, 0], size=[2, 2, 2])
+    assert a.iou(a) == pytest.approx(1.0)
+    assert a.iou(Box3D(center=[5, 0, 0], size=[2, 2, 2])) == 0.0
+    half = Box3D(center=[1, 0, 0], size=[2, 2, 2])
+    assert a.iou(half) == pytest.approx(4 / 12)
+    # A square turned by 45 degrees inside a bigger one: intersection is the smaller square.
+    inner = Box3D(center=[0, 0, 0], size=[1, 1, 2], yaw=np.pi / 4)
+    assert a.iou(inner) == pytest.approx(2 / 8)
+
+
+def test_box_contains_respects_yaw() -> None:
+    box = Box3D(center=[0, 0, 0], size=[4, 0.5, 1], yaw=np.pi / 2)
+    inside = box.contains(np.array([[0, 1.9, 0], [1.9, 0, 0]]))
+    assert inside.tolist() == [True, False]
