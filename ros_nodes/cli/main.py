@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 SUBCOMMANDS: dict[str, str] = {
     "demo": "build a sim scene, run perception and grounding on it, answer example queries",
@@ -36,7 +37,7 @@ def build_parser(load: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _module(name: str):  # type: ignore[no-untyped-def]
+def _module(name: str) -> Any:
     return importlib.import_module(f"ros_nodes.cli.{name}_cmd")
 
 

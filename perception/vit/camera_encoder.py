@@ -1,0 +1,126 @@
+"""CameraEncoder: patch tokens of an RGB image from any local ViT, CLIP-vision or DINOv2 checkpoint.
+
+The model always loads from a directory on disk (``from_pretrained(local_dir, local_files_only=True)``),
+so a robot with no network works: the shipped default, or a checkpoint a user exported there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from perception._checks import check_array
+from perception.vit.errors import CameraModelError
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights"
+"""The small ViT this package trains on sim renders (``python -m perception.vit.train``)."""
+
+# ImageNet statistics, the fallback when a model directory has no preprocessor_config.json.
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class CameraEncoderConfig:
+    """Which vision model to run and at what input resolution."""
+
+    model_dir: str = ""
+    """Local transformers model directory; empty selects the shipped default in ``DEFAULT_MODEL_DIR``."""
+    input_width: int = 256
+    """Width in pixels the image is resized to; rounded down to a multiple of the patch size."""
+    input_height: int = 192
+    """Height in pixels the image is resized to; rounded down to a multiple of the patch size."""
+    device: str = "cpu"
+    """Torch device of the model."""
+
+    def __post_init__(self) -> None:
+        if self.input_width < 8 or self.input_height < 8:
+            raise CameraModelError(
+                f"CameraEncoderConfig: expected input_width, input_height >= 8, "
+                f"got {self.input_width} x {self.input_height}"
+            )
+
+
+@dataclass
+class PatchTokens:
+    """Patch features of one image on its patch grid."""
+
+    features: torch.Tensor
+    """(Hp, Wp, D) feature of each patch."""
+    image_size: tuple[int, int]
+    """(H, W) of the original image the grid covers."""
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(Hp, Wp), the patch grid."""
+        return int(self.features.shape[0]), int(self.features.shape[1])
+
+
+class CameraEncoder:
+    """Runs a transformers vision backbone and returns its patch tokens (prefix tokens dropped).
+
+    ``patch_size`` is the backbone's patch edge in pixels and ``feature_dim`` (D) the width of a token.
+    """
+
+    def __init__(self, config: CameraEncoderConfig | None = None) -> None:
+        self.config = config or CameraEncoderConfig()
+        model_dir = Path(self.config.model_dir) if self.config.model_dir else DEFAULT_MODEL_DIR
+        self.model, self.patch_size, self.feature_dim = _load_backbone(model_dir)
+        self.model.to(self.config.device).eval()
+        mean, std = _normalisation(model_dir)
+        self._mean = torch.tensor(mean, device=self.config.device).view(1, 3, 1, 1)
+        self._std = torch.tensor(std, device=self.config.device).view(1, 3, 1, 1)
+        self.width = self.config.input_width - self.config.input_width % self.patch_size
+        self.height = self.config.input_height - self.config.input_height % self.patch_size
+
+    def preprocess(self, rgb: np.ndarray) -> torch.Tensor:
+        """(H, W, 3) uint8 -> (1, 3, h, w) normalised float at the encoder's input size."""
+        check_array("rgb", rgb, (None, None, 3), (np.uint8,))
+        x = torch.from_numpy(np.ascontiguousarray(rgb)).to(self.config.device)
+        x = x.permute(2, 0, 1).unsqueeze(0).float() / 255.0  # (1, 3, H, W)
+        x = F.interpolate(x, size=(self.height, self.width), mode="bilinear", antialias=True, align_corners=False)
+        return (x - self._mean) / self._std
+
+    @torch.inference_mode()
+    def encode(self, rgb: np.ndarray) -> PatchTokens:
+        """Patch tokens of an (H, W, 3) uint8 RGB image: features (Hp, Wp, D)."""
+        pixels = self.preprocess(rgb)
+        hidden = self.model(pixel_values=pixels, interpolate_pos_encoding=True).last_hidden_state  # (1, T, D)
+        hp, wp = self.height // self.patch_size, self.width // self.patch_size
+        patches = hidden[0, hidden.shape[1] - hp * wp :]  # (Hp * Wp, D): CLS and register tokens dropped
+        return PatchTokens(features=patches.reshape(hp, wp, -1), image_size=(rgb.shape[0], rgb.shape[1]))
+
+
+def _load_backbone(model_dir: Path) -> tuple[torch.nn.Module, int, int]:
+    """The vision tower of a ViT, CLIP (vision or full) or DINOv2 directory, its patch size and width D."""
+    from transformers import AutoConfig, AutoModel
+
+    if not (model_dir / "config.json").is_file():
+        raise CameraModelError(f"camera model: expected a transformers directory with config.json, got {model_dir}")
+    config = AutoConfig.from_pretrained(model_dir, local_files_only=True)
+    supported = {"vit", "clip", "clip_vision_model", "dinov2", "dinov2_with_registers"}
+    if config.model_type not in supported:
+        raise CameraModelError(
+            f"camera model: expected model_type in {sorted(supported)}, got {config.model_type!r} in {model_dir}"
+        )
+    model = AutoModel.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+    if config.model_type == "clip":  # a full CLIP checkpoint: keep its vision tower only
+        vision = config.vision_config
+        return model.vision_model, int(vision.patch_size), int(vision.hidden_size)
+    if config.model_type == "vit":  # ViTModel's pooler is unused for patch tokens
+        model.pooler = None
+    return model, int(config.patch_size), int(config.hidden_size)
+
+
+def _normalisation(model_dir: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    path = model_dir / "preprocessor_config.json"
+    if path.is_file():
+        data = json.loads(path.read_text())
+        if "image_mean" in data and "image_std" in data:
+            return tuple(data["image_mean"]), tuple(data["image_std"])
+    return _IMAGENET_MEAN, _IMAGENET_STD
