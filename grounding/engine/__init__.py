@@ -1,0 +1,1 @@
+"""Serving: the SceneQueryEngine, its result types, ambiguity questions and caches."""

@@ -1,0 +1,1 @@
+"""Evaluation of grounding, QA and retrieval on a dataset split, and latency measurement."""
