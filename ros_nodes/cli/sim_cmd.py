@@ -2,6 +2,7 @@
 
     ground3d sim --out DIR --scenes N --seed S [--views K]
     ground3d sim --bag OUT --format mcap|sqlite3 [--seconds T]
+    ground3d sim --language DIR
     ground3d sim --preview OUT.png
 """
 
@@ -16,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--out", help="write a format-v1 dataset to this folder")
     what.add_argument("--bag", help="write a rosbag2 of a robot driving through one scene to this path")
+    what.add_argument("--language", metavar="DIR",
+                      help="(re)write refer.json and qa.json of an existing dataset from its files")
     what.add_argument("--preview", help="write a PNG picture of one scene, its camera view and expressions")
     parser.add_argument("--scenes", type=int, default=10, help="scenes in the dataset (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
@@ -49,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
             counts = ", ".join(f"{k} {len(v)}" for k, v in summary.splits.items())
             print(f"wrote {summary.root}: scenes {counts}; {summary.n_expressions} expressions, "
                   f"{summary.n_questions} questions; held-out pairs {summary.held_out_pairs}")
+        elif args.language:
+            from sim.dataset.writer import write_language
+
+            n_refer, n_qa = write_language(args.language, progress=not args.no_progress)
+            print(f"wrote {args.language}: {n_refer} expressions, {n_qa} questions")
         elif args.bag:
             from sim.bag.writer import BagConfig, write_bag
 

@@ -1,0 +1,46 @@
+"""``ground3d launch``: sim_node (optional), perception_node and grounding_node composed in one process.
+
+The perception node hands each scene update to the grounding node directly (no scene topic), and a
+MultiThreadedExecutor serves them, so queries are answered while perception integrates a frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "run all nodes composed in one process"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-sim", action="store_true", help="do not start sim_node (use a robot or `play`)")
+    parser.add_argument("--params-file", type=Path, default=None,
+                        help="ROS 2 params file (default: config/ground3d.yaml)")
+    parser.add_argument("--threads", type=int, default=4, help="executor threads (default 4)")
+    parser.add_argument("ros_args", nargs=argparse.REMAINDER, help="--ros-args ... passed to rclpy")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ros_nodes.entry import run_nodes
+    from ros_nodes.grounding_node import GroundingNode
+    from ros_nodes.perception_node import PerceptionNode
+
+    argv = ["ground3d-launch"]
+    if args.params_file is not None:
+        argv += ["--ros-args", "--params-file", str(args.params_file)]
+    argv += list(args.ros_args or [])
+    holder: dict[str, GroundingNode] = {}
+
+    def grounding() -> GroundingNode:
+        holder["node"] = GroundingNode({"scene_source": "inprocess"})
+        return holder["node"]
+
+    def perception() -> PerceptionNode:
+        return PerceptionNode(on_scene=lambda u: holder["node"].set_scene(u.proposals, u.version, u.T_world_sensor))
+
+    factories: list = [grounding, perception]
+    if not args.no_sim:
+        from ros_nodes.sim_node import SimNode
+
+        factories.append(SimNode)
+    return run_nodes(factories, argv, threads=args.threads)

@@ -1,0 +1,56 @@
+"""Console scripts ``perception_node``, ``grounding_node`` and ``sim_node`` (``ros2 run ground3d <name>``).
+
+Each reads ``config/ground3d.yaml`` unless ``--ros-args --params-file`` names another file, starts its node
+(configured and activated when ``autostart`` is true), spins, and on SIGINT frees its core and exits 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None, threads: int = 0) -> int:
+    """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin them until SIGINT."""
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    from ros_nodes.params import ros_args_with_config
+
+    rclpy.init(args=ros_args_with_config(list(sys.argv if argv is None else argv)))
+    nodes = []
+    try:
+        nodes = [factory() for factory in factories]
+        executor = MultiThreadedExecutor(num_threads=threads or None)
+        for node in nodes:
+            executor.add_node(node)
+        for node in nodes:
+            node.start()
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        for node in nodes:
+            node.teardown()
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+def perception_node() -> None:
+    from ros_nodes.perception_node import PerceptionNode
+
+    sys.exit(run_nodes([PerceptionNode]))
+
+
+def grounding_node() -> None:
+    from ros_nodes.grounding_node import GroundingNode
+
+    sys.exit(run_nodes([GroundingNode]))
+
+
+def sim_node() -> None:
+    from ros_nodes.sim_node import SimNode
+
+    sys.exit(run_nodes([SimNode]))

@@ -1,0 +1,83 @@
+"""Boxes and labels as visualization_msgs/MarkerArray, and a box as geometry_msgs/PoseStamped.
+
+Marker ids are derived from object ids (box = 2 * id, label = 2 * id + 1), so RViz and Foxglove keep an
+object's marker when the scene updates, and a DELETEALL first clears objects that went away.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from perception import Box3D
+from ros_nodes import wire
+
+PROPOSAL_RGBA = (0.2, 0.6, 1.0, 0.35)
+CHOSEN_RGBA = (0.1, 1.0, 0.2, 0.6)
+ANCHOR_RGBA = (1.0, 0.6, 0.0, 0.45)
+CANDIDATE_RGBA = (1.0, 1.0, 0.0, 0.4)
+TEXT_RGBA = (1.0, 1.0, 1.0, 1.0)
+TEXT_HEIGHT_M = 0.08
+
+
+def yaw_quaternion(yaw: float) -> Any:
+    """A ``geometry_msgs/msg/Quaternion`` for a rotation of ``yaw`` radians about +z."""
+    return wire.make("geometry_msgs/msg/Quaternion", x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2))
+
+
+def box_pose(box: Box3D) -> Any:
+    """The ``geometry_msgs/msg/Pose`` of a box's centre and yaw."""
+    c = [float(v) for v in box.center]
+    return wire.make(
+        "geometry_msgs/msg/Pose",
+        position=wire.make("geometry_msgs/msg/Point", x=c[0], y=c[1], z=c[2]),
+        orientation=yaw_quaternion(box.yaw),
+    )
+
+
+def pose_stamped(box: Box3D, stamp_ns: int, frame_id: str) -> Any:
+    """``geometry_msgs/msg/PoseStamped`` at the box centre (a target pose for a planner)."""
+    return wire.make("geometry_msgs/msg/PoseStamped", header=wire.header(stamp_ns, frame_id), pose=box_pose(box))
+
+
+def _color(rgba: Sequence[float]) -> Any:
+    r, g, b, a = (float(v) for v in rgba)
+    return wire.make("std_msgs/msg/ColorRGBA", r=r, g=g, b=b, a=a)
+
+
+def box_markers(
+    object_id: int, box: Box3D, label: str, rgba: Sequence[float], stamp_ns: int, frame_id: str, ns: str
+) -> list[Any]:
+    """A CUBE and a TEXT_VIEW_FACING label above it, ids ``2 * object_id`` and ``2 * object_id + 1``."""
+    head = wire.header(stamp_ns, frame_id)
+    size = [max(float(v), 1e-3) for v in box.size]
+    cube = wire.make(
+        "visualization_msgs/msg/Marker", header=head, ns=ns, id=2 * int(object_id), type=1, action=0,
+        pose=box_pose(box), scale=wire.make("geometry_msgs/msg/Vector3", x=size[0], y=size[1], z=size[2]),
+        color=_color(rgba),
+    )
+    top = box.center + np.array([0.0, 0.0, size[2] / 2 + TEXT_HEIGHT_M])
+    text_pose = wire.make(
+        "geometry_msgs/msg/Pose",
+        position=wire.make("geometry_msgs/msg/Point", x=float(top[0]), y=float(top[1]), z=float(top[2])),
+        orientation=yaw_quaternion(0.0),
+    )
+    text = wire.make(
+        "visualization_msgs/msg/Marker", header=head, ns=ns, id=2 * int(object_id) + 1, type=9, action=0,
+        pose=text_pose, scale=wire.make("geometry_msgs/msg/Vector3", x=0.0, y=0.0, z=TEXT_HEIGHT_M),
+        color=_color(TEXT_RGBA), text=label,
+    )
+    return [cube, text]
+
+
+def delete_all(stamp_ns: int, frame_id: str, ns: str) -> Any:
+    """A DELETEALL marker that clears what an earlier array drew in ``ns``."""
+    return wire.make("visualization_msgs/msg/Marker", header=wire.header(stamp_ns, frame_id), ns=ns, action=3)
+
+
+def marker_array(markers: list[Any]) -> Any:
+    """``visualization_msgs/msg/MarkerArray`` of ``markers``."""
+    return wire.make("visualization_msgs/msg/MarkerArray", markers=markers)
