@@ -81,7 +81,7 @@ class CameraEncoder:
     def preprocess(self, rgb: np.ndarray) -> torch.Tensor:
         """(H, W, 3) uint8 -> (1, 3, h, w) normalised float at the encoder's input size."""
         check_array("rgb", rgb, (None, None, 3), (np.uint8,))
-        x = torch.from_numpy(np.ascontiguousarray(rgb)).to(self.config.device)
+        x = torch.from_numpy(np.array(rgb, copy=True)).to(self.config.device)  # copy: inputs may be read-only
         x = x.permute(2, 0, 1).unsqueeze(0).float() / 255.0  # (1, 3, H, W)
         x = F.interpolate(x, size=(self.height, self.width), mode="bilinear", antialias=True, align_corners=False)
         return (x - self._mean) / self._std

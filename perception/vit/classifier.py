@@ -22,15 +22,15 @@ class CropClassifierConfig:
     """Category names, the classes of the category head."""
     colors: list[str] = field(default_factory=list)
     """Colour names, the classes of the colour head."""
-    image_size: int = 64
+    image_size: int = 48
     """Training crop edge in pixels; larger inputs interpolate the position embeddings."""
     patch_size: int = 8
     """Patch edge in pixels."""
-    hidden_size: int = 192
+    hidden_size: int = 128
     """Token width D."""
-    num_layers: int = 4
+    num_layers: int = 3
     """Transformer blocks."""
-    num_heads: int = 3
+    num_heads: int = 4
     """Attention heads per block."""
 
     def __post_init__(self) -> None:

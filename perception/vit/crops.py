@@ -15,7 +15,7 @@ from perception._checks import check_array
 class CropConfig:
     """How object crops are cut from a view."""
 
-    size: int = 64
+    size: int = 48
     """Edge in pixels of the square crop fed to the ViT."""
     min_pixels: int = 150
     """Objects with fewer visible pixels than this are skipped."""
@@ -39,7 +39,7 @@ def object_crops(rgb: np.ndarray, instance_mask: np.ndarray, config: CropConfig)
     check_array("rgb", rgb, (h, w, 3), (np.uint8,))
     ids, counts = np.unique(instance_mask[instance_mask >= 0], return_counts=True)
     keep_ids = ids[counts >= config.min_pixels]
-    image = torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255.0  # (3, H, W)
+    image = torch.from_numpy(np.array(rgb, copy=True)).permute(2, 0, 1).float() / 255.0  # (3, H, W)
     crops = []
     for instance_id in keep_ids:
         rows, cols = np.nonzero(instance_mask == instance_id)

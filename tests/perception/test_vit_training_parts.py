@@ -50,7 +50,7 @@ def test_classifier_round_trips_and_serves_as_camera_encoder(tmp_path: Path) -> 
     torch.manual_seed(0)
     config = CropClassifierConfig(categories=["mug", "ball"], colors=["red"], hidden_size=24, num_layers=1, num_heads=2)
     model = CropClassifier(config).eval()
-    crops = torch.rand(2, 3, 64, 64)
+    crops = torch.rand(2, 3, 48, 48)
     model.save(tmp_path / "vit")
     loaded = CropClassifier.load(tmp_path / "vit").eval()
     with torch.no_grad():
