@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-CALIBRATION_SUFFIX = ".calibration.json"
-"""``model.safetensors`` -> ``model.calibration.json``."""
+CALIBRATION_FILE = "calibration.json"
+"""Name of the calibration file inside a checkpoint folder, beside ``model.safetensors``."""
 
 
 @dataclass
@@ -61,6 +61,8 @@ class CalibrationParams:
 
 
 def calibration_path(checkpoint: str | Path) -> Path:
-    """Where the calibration of ``checkpoint`` (a .safetensors file) lives."""
+    """Where the calibration of ``checkpoint`` lives: ``CKPT/calibration.json`` for a checkpoint folder
+    (or for its ``model.safetensors`` file)."""
     p = Path(checkpoint)
-    return p.with_name(p.name.removesuffix(".safetensors") + CALIBRATION_SUFFIX)
+    folder = p.parent if p.suffix == ".safetensors" else p
+    return folder / CALIBRATION_FILE

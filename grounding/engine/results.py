@@ -146,6 +146,17 @@ class GroundingResult:
         """``to_json()`` as one line of JSON text (what a std_msgs/String carries)."""
         return json.dumps(self.to_json(), ensure_ascii=False)
 
+    @classmethod
+    def from_error(cls, request_id: str, text: str, error: BaseException, scene_version: int = 0) -> GroundingResult:
+        """The "error" result a node publishes when ``ground`` raised ``error``."""
+        return cls(
+            request_id=request_id,
+            text=text,
+            status="error",
+            error=f"{type(error).__name__}: {error}",
+            scene_version=scene_version,
+        )
+
 
 @dataclass
 class AnswerResult:
@@ -195,3 +206,14 @@ class AnswerResult:
     def to_json_str(self) -> str:
         """``to_json()`` as one line of JSON text."""
         return json.dumps(self.to_json(), ensure_ascii=False)
+
+    @classmethod
+    def from_error(cls, request_id: str, question: str, error: BaseException, scene_version: int = 0) -> AnswerResult:
+        """The "error" result a node publishes when ``ask`` raised ``error``."""
+        return cls(
+            request_id=request_id,
+            question=question,
+            status="error",
+            error=f"{type(error).__name__}: {error}",
+            scene_version=scene_version,
+        )

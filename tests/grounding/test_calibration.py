@@ -114,9 +114,8 @@ def test_abstention_report_counts() -> None:
 
 
 def test_params_round_trip_beside_the_checkpoint(tmp_path) -> None:
-    ckpt = tmp_path / "model.safetensors"
-    path = calibration_path(ckpt)
-    assert path.name == "model.calibration.json"
+    path = calibration_path(tmp_path / "model.safetensors")
+    assert path == tmp_path / "calibration.json" == calibration_path(tmp_path)
     params = CalibrationParams(temperature=2.5, not_found_threshold=0.4, ambiguity_margin=0.1, fitted_on="val")
     params.save(path)
     assert CalibrationParams.load(path) == params
