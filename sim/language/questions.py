@@ -76,6 +76,7 @@ class _QuestionWriter:
         self.phraser = Phraser(facts.labels)
         self.records: list[dict[str, Any]] = []
         self.asked: set[str] = set()
+        self._relation_cache: dict[str, list[tuple[str, int, np.ndarray]]] = {}
         self.makers: dict[str, Callable[[str], dict[str, Any] | None]] = {
             "counting": self._counting, "existence": self._existence, "attribute": self._attribute,
             "relation": self._relation, "location": self._location,
@@ -220,20 +221,28 @@ class _QuestionWriter:
                 "object_ids": [int(self.facts.ids[t]), *res.anchor_ids], "relation": program.kind,
                 "vd": program.view_dependent, "program": program.to_json()}
 
+    def _relation_options(self, view: str) -> list[tuple[str, int, np.ndarray]]:
+        """(relation, anchor index, hit indices) where every other object is clearly in the relation or
+        clearly not, at least one is, and all that are share one category."""
+        if view not in self._relation_cache:
+            facts, options = self.facts, []
+            for relation in PAIR_KINDS[:9]:  # not near / far from: too many objects are near something
+                scores = facts.relations.pair(relation, view if relation in VIEW_DEPENDENT_KINDS else None)
+                border = ~is_true(scores) & ~is_false(scores)
+                for a in sorted(self.index.attribute_names):
+                    hits = np.flatnonzero(is_true(scores[:, a]))
+                    if not border[:, a].any() and len(hits) and len(set(facts.labels[hits])) == 1:
+                        options.append((relation, a, hits))
+            self._relation_cache[view] = options
+        return self._relation_cache[view]
+
     def _relation(self, view: str) -> dict[str, Any] | None:
         facts = self.facts
-        if not self.index.attribute_names:
+        options = self._relation_options(view)
+        if not options:
             return None
-        a = self._choice(sorted(self.index.attribute_names))
+        relation, a, hits = options[int(self.rng.integers(len(options)))]
         anchor = self._choice(self.index.attribute_names[a])
-        relation = self._choice(PAIR_KINDS[:9])  # not near / far from: too many objects are near something
-        scores = facts.relations.pair(relation, view if relation in VIEW_DEPENDENT_KINDS else None)[:, a]
-        others = np.arange(len(facts)) != a
-        if (~is_true(scores[others]) & ~is_false(scores[others])).any():
-            return None
-        hits = np.flatnonzero(is_true(scores))
-        if len(hits) == 0 or len(set(facts.labels[hits])) != 1:
-            return None
         label = str(facts.labels[hits[0]])
         answers = [label] + ([f"{facts.colors[hits[0]]} {label}"] if len(hits) == 1 else [])
         prep = self._choice(PREPOSITIONS[relation])
