@@ -88,6 +88,10 @@ class BagReader:
     def message_count(self) -> int:
         return int(self.reader.message_count)
 
+    def count(self, topics: Sequence[str]) -> int:
+        """Messages on ``topics``."""
+        return sum(int(c.msgcount) for c in self.reader.connections if c.topic in topics)
+
     def messages(self, topics: Sequence[str] | None = None, decode: bool = True) -> Iterator[BagMessage]:
         """Messages in recording-time order, optionally only of ``topics``; a corrupt record raises BagError."""
         conns = [c for c in self.reader.connections if topics is None or c.topic in topics]
@@ -104,10 +108,10 @@ class BagReader:
 
 
 def safe_output_path(out_dir: Path, name: str) -> Path:
-    """``out_dir / name``, refusing a name that is absolute or climbs out of ``out_dir`` (``..``, links)."""
+    """``out_dir / name`` resolved, refusing any path outside ``out_dir`` (``..``, absolute, via links)."""
     base = Path(out_dir).resolve()
     candidate = (base / name).resolve()
-    if Path(name).is_absolute() or not candidate.is_relative_to(base) or candidate == base:
+    if not candidate.is_relative_to(base) or candidate == base:
         raise BagError(f"output: expected a path inside {base}, got {name!r}")
     return candidate
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from perception import Box3D, ObjectProposal
 from ros_nodes import markers, qos, wire
+from ros_nodes.markers import result_markers
 from ros_nodes.node_base import ManagedNode
 from ros_nodes.params import ParamSpec
 from ros_nodes.query_request import dumps, error_result, parse_request
@@ -32,7 +33,7 @@ class GroundingNode(ManagedNode):
                   "perception node", choices=SCENE_SOURCES),
         ParamSpec("scene_topic", "/perception_node/scene", "std_msgs/String scene summaries (scene_source topic)"),
         ParamSpec("checkpoint", "", "grounding checkpoint directory; empty for the shipped one"),
-        ParamSpec("world_frame", "world", "frame of the target pose and the markers"),
+        ParamSpec("world_frame", "map", "frame of the target pose and the markers"),
     ]
 
     def __init__(self, parameter_overrides: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -109,26 +110,3 @@ class GroundingNode(ManagedNode):
             if result.get("status") == "found" and result.get("box"):
                 self.send("~/target_pose", markers.pose_stamped(Box3D.from_json(result["box"]), stamp, frame))
 
-
-def result_markers(result: dict[str, Any], stamp_ns: int, frame_id: str) -> Any:
-    """MarkerArray of a grounding result: the chosen box highlighted, candidates yellow, anchors orange."""
-    items = [markers.delete_all(stamp_ns, frame_id, "result")]
-    status = result.get("status")
-    if status in ("found", "ambiguous") and result.get("box") and result.get("object_id") is not None:
-        label = f"{result.get('label') or 'object'} {result['object_id']} ({result.get('confidence', 0.0):.2f})"
-        rgba = markers.CHOSEN_RGBA if status == "found" else markers.CANDIDATE_RGBA
-        items += markers.box_markers(int(result["object_id"]), Box3D.from_json(result["box"]), label, rgba,
-                                     stamp_ns, frame_id, "result")
-    if status == "ambiguous":
-        for c in result.get("candidates") or []:
-            if c.get("object_id") != result.get("object_id"):
-                items += markers.box_markers(int(c["object_id"]), Box3D.from_json(c["box"]),
-                                             c.get("description") or f"candidate {c['object_id']}",
-                                             markers.CANDIDATE_RGBA, stamp_ns, frame_id, "result")
-    evidence = result.get("evidence") or {}
-    for a in evidence.get("anchors") or []:
-        if a.get("object_id") != result.get("object_id"):
-            items += markers.box_markers(int(a["object_id"]), Box3D.from_json(a["box"]),
-                                         f"anchor {a.get('label') or a['object_id']}", markers.ANCHOR_RGBA,
-                                         stamp_ns, frame_id, "result")
-    return markers.marker_array(items)

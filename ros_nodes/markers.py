@@ -81,3 +81,36 @@ def delete_all(stamp_ns: int, frame_id: str, ns: str) -> Any:
 def marker_array(markers: list[Any]) -> Any:
     """``visualization_msgs/msg/MarkerArray`` of ``markers``."""
     return wire.make("visualization_msgs/msg/MarkerArray", markers=markers)
+
+
+def objects_markers(update: Any, frame_id: str) -> Any:
+    """MarkerArray of every proposal of a ``SceneUpdate``: a DELETEALL, then a box and an "object N" label each."""
+    items = [delete_all(update.stamp_ns, frame_id, "objects")]
+    for p in sorted(update.proposals, key=lambda q: q.object_id):
+        items += box_markers(p.object_id, p.obb, f"object {p.object_id}", PROPOSAL_RGBA,
+                                     update.stamp_ns, frame_id, "objects")
+    return marker_array(items)
+
+
+def result_markers(result: dict[str, Any], stamp_ns: int, frame_id: str) -> Any:
+    """MarkerArray of a grounding result: the chosen box highlighted, candidates yellow, anchors orange."""
+    items = [delete_all(stamp_ns, frame_id, "result")]
+    status = result.get("status")
+    if status in ("found", "ambiguous") and result.get("box") and result.get("object_id") is not None:
+        label = f"{result.get('label') or 'object'} {result['object_id']} ({result.get('confidence', 0.0):.2f})"
+        rgba = CHOSEN_RGBA if status == "found" else CANDIDATE_RGBA
+        items += box_markers(int(result["object_id"]), Box3D.from_json(result["box"]), label, rgba,
+                                     stamp_ns, frame_id, "result")
+    if status == "ambiguous":
+        for c in result.get("candidates") or []:
+            if c.get("object_id") != result.get("object_id"):
+                items += box_markers(int(c["object_id"]), Box3D.from_json(c["box"]),
+                                             c.get("description") or f"candidate {c['object_id']}",
+                                             CANDIDATE_RGBA, stamp_ns, frame_id, "result")
+    evidence = result.get("evidence") or {}
+    for a in evidence.get("anchors") or []:
+        if a.get("object_id") != result.get("object_id"):
+            items += box_markers(int(a["object_id"]), Box3D.from_json(a["box"]),
+                                         f"anchor {a.get('label') or a['object_id']}", ANCHOR_RGBA,
+                                         stamp_ns, frame_id, "result")
+    return marker_array(items)

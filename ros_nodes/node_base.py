@@ -68,8 +68,8 @@ class ManagedNode(LifecycleNode):
         try:
             self.diag_pub = self.publisher("/diagnostics", "diagnostic_msgs/msg/DiagnosticArray", qos.RELIABLE)
             self.setup()
-        except (RosNodesError, ValueError, OSError) as err:
-            self.get_logger().error(f"configure failed: {err}")
+        except (RosNodesError, ValueError, OSError, ImportError) as err:
+            self.get_logger().error(f"configure failed: {type(err).__name__}: {err}")
             self._destroy_entities()
             return TransitionCallbackReturn.FAILURE
         self._timers.append(self.create_timer(self.param("diagnostics_period_s"), self._publish_diagnostics))

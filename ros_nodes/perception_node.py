@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ros_nodes import markers, qos, wire
+from ros_nodes import qos, wire
+from ros_nodes.markers import objects_markers
 from ros_nodes.node_base import ManagedNode
 from ros_nodes.params import ParamSpec
 from ros_nodes.scene_session import INPUT_MODES, PerceptionSession, PerceptionSessionConfig, SceneUpdate
@@ -31,9 +32,9 @@ class PerceptionNode(ManagedNode):
         ParamSpec("cloud_topic", "/camera/depth/points", "PointCloud2 topic (input_mode cloud)"),
         ParamSpec("color_topic", "/camera/color/image_raw", "colour Image topic (input_mode rgbd)"),
         ParamSpec("depth_topic", "/camera/depth/image_raw", "depth Image topic, 16UC1 mm or 32FC1 m"),
-        ParamSpec("camera_info_topic", "/camera/color/camera_info", "CameraInfo of the colour camera"),
+        ParamSpec("camera_info_topic", "/camera/camera_info", "CameraInfo of the colour camera"),
         ParamSpec("odom_topic", "/odom", "nav_msgs/Odometry giving the pose of its child_frame_id"),
-        ParamSpec("world_frame", "world", "frame the fused scene and the markers are in"),
+        ParamSpec("world_frame", "map", "frame the fused scene and the markers are in"),
         ParamSpec("use_tf", True, "look sensor poses up in TF when tf2_ros is importable"),
         ParamSpec("T_world_sensor", IDENTITY_16, "row-major 4x4 sensor pose used when no TF or Odometry pose"),
         ParamSpec("sync_slop_s", 0.02, "largest stamp spread of a matched colour/depth/info set", 0.0, 1.0),
@@ -132,7 +133,7 @@ class PerceptionNode(ManagedNode):
             return None
         from rclpy.time import Time
 
-        from ros_nodes.pose_buffer import pose_to_matrix
+        from ros_nodes.pose_buffer import transform_to_matrix
 
         buffer = tf2_ros.Buffer()
         self._tf = tf2_ros.TransformListener(buffer, self)
@@ -140,23 +141,10 @@ class PerceptionNode(ManagedNode):
 
         def lookup(frame: str, stamp_ns: int) -> np.ndarray | None:
             try:
-                t = buffer.lookup_transform(world, frame, Time(nanoseconds=stamp_ns)).transform
+                stamped = buffer.lookup_transform(world, frame, Time(nanoseconds=stamp_ns))
             except (tf2_ros.LookupException, tf2_ros.ExtrapolationException, tf2_ros.ConnectivityException):
                 return None
-            pose = wire.make("geometry_msgs/msg/Pose",
-                             position=wire.make("geometry_msgs/msg/Point", x=t.translation.x, y=t.translation.y,
-                                                z=t.translation.z),
-                             orientation=wire.make("geometry_msgs/msg/Quaternion", x=t.rotation.x,
-                                                   y=t.rotation.y, z=t.rotation.z, w=t.rotation.w))
-            return pose_to_matrix(pose)
+            return transform_to_matrix(stamped.transform)
 
         return lookup
 
-
-def objects_markers(update: SceneUpdate, frame_id: str) -> Any:
-    """MarkerArray of every proposal: a DELETEALL, then a box and an "object N" label each."""
-    items = [markers.delete_all(update.stamp_ns, frame_id, "objects")]
-    for p in sorted(update.proposals, key=lambda q: q.object_id):
-        items += markers.box_markers(p.object_id, p.obb, f"object {p.object_id}", markers.PROPOSAL_RGBA,
-                                     update.stamp_ns, frame_id, "objects")
-    return markers.marker_array(items)

@@ -31,6 +31,18 @@ def pose_to_matrix(pose: Any) -> np.ndarray:
     return T
 
 
+def transform_to_matrix(transform: Any) -> np.ndarray:
+    """(4, 4) float64 of a ``geometry_msgs/Transform`` (translation + rotation)."""
+    t, q = transform.translation, transform.rotation
+    pose = wire.make(
+        "geometry_msgs/msg/Pose",
+        position=wire.make("geometry_msgs/msg/Point", x=float(t.x), y=float(t.y), z=float(t.z)),
+        orientation=wire.make("geometry_msgs/msg/Quaternion", x=float(q.x), y=float(q.y), z=float(q.z),
+                              w=float(q.w)),
+    )
+    return pose_to_matrix(pose)
+
+
 def matrix_to_pose(T: np.ndarray) -> Any:
     """A ``geometry_msgs/msg/Pose`` of a (4, 4) rigid transform."""
     R = T[:3, :3]

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from perception import Box3D, ObjectProposal, PointCloud, RGBDFrame
+from perception import Box3D, FrameOrderError, ObjectProposal, PointCloud, RGBDFrame
 from ros_nodes import wire
 from ros_nodes.errors import RosNodesError
-from ros_nodes.pose_buffer import PoseBuffer
+from ros_nodes.pose_buffer import PoseBuffer, transform_to_matrix
 from ros_nodes.query_request import Request, error_result
 
 INPUT_MODES = ("cloud", "rgbd")
@@ -37,7 +37,7 @@ class PerceptionSessionConfig:
 
     input_mode: str = "cloud"
     """``cloud``: PointCloud2 input; ``rgbd``: colour + depth + CameraInfo matched by time."""
-    world_frame: str = "world"
+    world_frame: str = "map"
     """Frame the fused scene is kept in."""
     T_world_sensor: np.ndarray = field(default_factory=lambda: np.eye(4))
     """(4, 4) sensor pose used when neither TF nor Odometry gives one."""
@@ -122,6 +122,13 @@ class PerceptionSession:
         """Remember the pose an Odometry message gives for its ``child_frame_id``."""
         self.poses.add_odometry(msg)
 
+    def add_tf(self, msg: Any) -> None:
+        """Remember the world-frame transforms of a ``tf2_msgs/TFMessage`` (how sim bags give the LiDAR pose)."""
+        for t in msg.transforms:
+            if str(t.header.frame_id) == self.config.world_frame:
+                T = transform_to_matrix(t.transform)
+                self.poses.add(str(t.child_frame_id), wire.stamp_to_ns(t.header.stamp), T)
+
     def add_cloud(self, msg: Any) -> SceneUpdate | None:
         """Integrate a PointCloud2; None when skipped (too soon after the last update)."""
         from perception.convert import pointcloud2_to_cloud
@@ -160,6 +167,8 @@ class PerceptionSession:
         if self._perception is None:
             raise RosNodesError("perception: expected a configured session, got an unloaded one")
         last = self._last_update_ns
+        if last is not None and stamp_ns < last:
+            raise FrameOrderError(f"frame stamp: expected >= the last update's {last} ns, got {stamp_ns} ns")
         if last is not None and stamp_ns - last < self.config.update_period_s * 1e9:
             self.skipped += 1
             return False
@@ -242,9 +251,9 @@ class GroundingSession:
 
     def load(self) -> None:
         """Load the engine (text encoder, model, calibration)."""
-        from grounding.engine import SceneQueryEngine
+        from grounding.engine.engine import SceneQueryEngine
 
-        self._engine = SceneQueryEngine.load(self.config.checkpoint or None)
+        self._engine = SceneQueryEngine.from_checkpoint(self.config.checkpoint or None)
 
     def unload(self) -> None:
         self._engine = None
@@ -259,7 +268,7 @@ class GroundingSession:
         """Use ``proposals`` as the scene (encoded once here, then cached by the engine)."""
         if self._engine is None:
             raise RosNodesError("grounding: expected a configured session, got an unloaded one")
-        self._engine.set_scene(proposals=proposals)
+        self._engine.update_scene(proposals)  # an unchanged scene keeps the engine's caches
         self.scene_version = version
         self.num_objects = len(proposals)
         if T_world_cam is not None:
@@ -273,7 +282,9 @@ class GroundingSession:
 
     def handle(self, request: Request) -> dict[str, Any]:
         """Answer ``request``; never raises on a bad request: the result then has status ``error``."""
+        from grounding.engine.errors import GroundingError as EngineError
         from grounding.errors import GroundingError
+        from perception.errors import PerceptionError
 
         if self._engine is None:
             return error_result(request.request_id, request.kind, "grounding engine is not configured")
@@ -285,7 +296,7 @@ class GroundingSession:
                 result = self._engine.ground(request.text, view=view, request_id=request.request_id)
             else:
                 result = self._engine.ask(request.text, view=view, request_id=request.request_id)
-        except GroundingError as err:
+        except (EngineError, GroundingError, PerceptionError) as err:
             return error_result(request.request_id, request.kind, str(err))
         return _finite(result.to_json())
 

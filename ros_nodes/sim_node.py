@@ -28,7 +28,7 @@ class SimNode(ManagedNode):
         ParamSpec("height", 240, "camera image height", 16, 4096),
         ParamSpec("lidar", True, "also publish the LiDAR scan"),
         ParamSpec("loop", True, "start the walk again after its last frame"),
-        ParamSpec("world_frame", "world", "frame of odometry and ground truth"),
+        ParamSpec("world_frame", "map", "frame of odometry and ground truth"),
     ]
 
     def __init__(self, parameter_overrides: dict[str, Any] | None = None, **kwargs: Any) -> None:

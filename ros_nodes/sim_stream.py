@@ -20,16 +20,16 @@ from ros_nodes.pose_buffer import matrix_to_pose
 TOPICS = {
     "color": "/camera/color/image_raw",
     "depth": "/camera/depth/image_raw",
-    "camera_info": "/camera/color/camera_info",
+    "camera_info": "/camera/camera_info",
     "depth_points": "/camera/depth/points",
     "lidar_points": "/lidar/points",
     "odom": "/odom",
-    "ground_truth": "/sim/ground_truth",
+    "ground_truth": "/sim/objects",
 }
-"""Topic of each stream, shared by sim_node and the config's perception_node defaults."""
+"""Topic of each stream: the same names and contents as a bag from ``ground3d sim --bag`` (sim.bag)."""
 CAMERA_FRAME, LIDAR_FRAME = "camera_optical", "lidar"
-# The optical frame has z forward, y down; the LiDAR frame x forward, z up. This rotates one into the other.
-_R_CAM_LIDAR = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
+LIDAR_HEIGHT_M = 0.4
+"""LiDAR mount height, as in the sim's bags."""
 
 
 @dataclass
@@ -50,8 +50,8 @@ class SimStreamConfig:
     """Camera image height H."""
     lidar: bool = True
     """Also scan with the LiDAR (at the camera's position)."""
-    world_frame: str = "world"
-    """Frame of the odometry and the ground truth."""
+    world_frame: str = "map"
+    """Frame of the odometry and the ground truth (the sim's bags use ``map``)."""
 
     def __post_init__(self) -> None:
         if not 5 <= self.num_objects <= 40:
@@ -90,13 +90,12 @@ class SimStream:
         view = self.views[index % len(self.views)]
         return look_at_pose(view.position, view.look_at)
 
-    def ground_truth(self) -> dict[str, Any]:
-        """The scene's objects as in ``objects.json``, with the scene id and seed."""
-        return {"scene_id": self.scene.scene_id, "seed": self.config.scene_seed,
-                "frame_id": self.config.world_frame, "objects": [o.to_json() for o in self.scene.objects]}
+    def ground_truth(self) -> list[dict[str, Any]]:
+        """The scene's objects as ``objects.json`` records (what a sim bag's ``/sim/objects`` holds)."""
+        return [o.to_json() for o in self.scene.objects]
 
     def ground_truth_msg(self) -> Any:
-        return wire.string_msg(json.dumps(self.ground_truth(), sort_keys=True))
+        return wire.string_msg(json.dumps(self.ground_truth()))
 
     def messages(self, index: int) -> list[tuple[str, Any]]:
         """Frame ``index``: odometry, colour, depth, camera info, depth cloud and (optionally) the LiDAR scan."""
@@ -124,8 +123,9 @@ class SimStream:
             (TOPICS["depth_points"], msg(cloud_to_pointcloud2(rgbd_frame_to_cloud(frame), CAMERA_FRAME, stamp))),
         ]
         if self.lidar is not None:
-            T_lidar = T_cam.copy()
-            T_lidar[:3, :3] = _level(T_cam[:3, :3] @ _R_CAM_LIDAR)
+            from sim.bag import lidar_pose
+
+            T_lidar = lidar_pose(T_cam, LIDAR_HEIGHT_M)
             scan = self.lidar.scan(self.raycaster, T_lidar, rng, LIDAR_FRAME, stamp)
             out.append((TOPICS["odom"], self._odometry(stamp, LIDAR_FRAME, T_lidar)))
             out.append((TOPICS["lidar_points"], msg(cloud_to_pointcloud2(scan, LIDAR_FRAME, stamp))))
@@ -136,9 +136,3 @@ class SimStream:
         return wire.make("nav_msgs/msg/Odometry", header=wire.header(stamp_ns, self.config.world_frame),
                          child_frame_id=child, pose=pose)
 
-
-def _level(R: np.ndarray) -> np.ndarray:
-    """The rotation about world z closest to ``R`` (x forward kept horizontal): a LiDAR spins level."""
-    yaw = np.arctan2(R[1, 0], R[0, 0])
-    c, s = np.cos(yaw), np.sin(yaw)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])

@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenes", type=int, default=10, help="scenes in the dataset (default 10)")
     parser.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     parser.add_argument("--views", type=int, default=0, help="RGB-D views per scene along a trajectory")
-    parser.add_argument("--width", type=int, default=640, help="image width of views and bag frames")
-    parser.add_argument("--height", type=int, default=480, help="image height of views and bag frames")
+    parser.add_argument("--width", type=int, help="image width (default 640 for views, 320 for bags)")
+    parser.add_argument("--height", type=int, help="image height (default 480 for views, 240 for bags)")
     parser.add_argument("--points", type=int, default=40000, help="points per scene.npz")
     parser.add_argument("--min-objects", type=int, default=5, help="fewest objects per scene")
     parser.add_argument("--max-objects", type=int, default=40, help="most objects per scene")
@@ -42,13 +42,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         scene_cfg = SceneConfig(min_objects=args.min_objects, max_objects=args.max_objects,
                                 points_per_scene=args.points)
-        camera_cfg = RGBDCameraConfig(width=args.width, height=args.height)
+        def camera_cfg(width: int, height: int) -> RGBDCameraConfig:
+            return RGBDCameraConfig(width=args.width or width, height=args.height or height)
+
         if args.out:
             from sim.dataset.writer import DatasetConfig, write_dataset
 
             summary = write_dataset(args.out, DatasetConfig(
                 scenes=args.scenes, seed=args.seed, views=args.views, workers=args.workers, scene=scene_cfg,
-                camera=camera_cfg), progress=not args.no_progress)
+                camera=camera_cfg(640, 480)), progress=not args.no_progress)
             counts = ", ".join(f"{k} {len(v)}" for k, v in summary.splits.items())
             print(f"wrote {summary.root}: scenes {counts}; {summary.n_expressions} expressions, "
                   f"{summary.n_questions} questions; held-out pairs {summary.held_out_pairs}")
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             from sim.bag.writer import BagConfig, write_bag
 
             info = write_bag(args.bag, BagConfig(seconds=args.seconds, storage=args.format, seed=args.seed,
-                                                 scene=scene_cfg, camera=camera_cfg))
+                                                 scene=scene_cfg, camera=camera_cfg(320, 240)))
             print(f"wrote {info.path}: " + ", ".join(f"{t} {n}" for t, n in info.counts.items()))
         else:
             from sim.preview import write_preview

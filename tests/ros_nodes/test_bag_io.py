@@ -31,7 +31,7 @@ def test_round_trip(tmp_path: Path, storage: str) -> None:
 def test_missing_metadata_is_a_clear_error(tmp_path: Path) -> None:
     write_bag(tmp_path / "b")
     (tmp_path / "b" / "metadata.yaml").unlink()
-    with pytest.raises(BagError, match="metadata.yaml"), BagReader(tmp_path / "b"):
+    with pytest.raises(BagError, match=r"metadata\.yaml"), BagReader(tmp_path / "b"):
         pass
 
 
