@@ -24,7 +24,16 @@ from perception.convert import (
 )
 
 STRUCT_CODES = {1: "b", 2: "B", 3: "h", 4: "H", 5: "i", 6: "I", 7: "f", 8: "d"}
-NUMPY_TYPES = {1: np.int8, 2: np.uint8, 3: np.int16, 4: np.uint16, 5: np.int32, 6: np.uint32, 7: np.float32, 8: np.float64}
+NUMPY_TYPES = {
+    1: np.int8,
+    2: np.uint8,
+    3: np.int16,
+    4: np.uint16,
+    5: np.int32,
+    6: np.uint32,
+    7: np.float32,
+    8: np.float64,
+}
 
 
 def pack_cloud(
@@ -164,7 +173,9 @@ def test_separate_r_g_b_fields() -> None:
 def test_no_copy_where_a_view_is_possible() -> None:
     xyz = np.arange(30, dtype=np.float32).reshape(10, 3)
     data = np.frombuffer(xyz.tobytes(), np.uint8).copy()
-    msg = PointCloud2Data(HeaderData(), 1, 10, [PointFieldData(n, o, d) for n, o, d, _ in XYZ_FIELDS], False, 12, 120, data, True)
+    msg = PointCloud2Data(
+        HeaderData(), 1, 10, [PointFieldData(n, o, d) for n, o, d, _ in XYZ_FIELDS], False, 12, 120, data, True
+    )
     assert np.shares_memory(pointcloud2_to_xyz(msg), data)
     assert np.shares_memory(pointcloud2_to_cloud(msg).xyz, data)
     points = xyz_points(xyz)
