@@ -1,5 +1,12 @@
 """Dataset writer (format version 1): scenes, RGB-D views, referring expressions and questions."""
 
-from sim.dataset.writer import DatasetConfig, DatasetSummary, scene_seed, write_dataset, write_scene
+from sim.dataset.writer import (
+    DatasetConfig,
+    DatasetSummary,
+    scene_seed,
+    write_dataset,
+    write_language,
+    write_scene,
+)
 
-__all__ = ["DatasetConfig", "DatasetSummary", "scene_seed", "write_dataset", "write_scene"]
+__all__ = ["DatasetConfig", "DatasetSummary", "scene_seed", "write_dataset", "write_language", "write_scene"]

@@ -43,6 +43,12 @@ def write_json(path: Path, obj: Any, indent: int | None = 1) -> None:
     path.write_text(json.dumps(_round(obj), indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def as_written(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as it reads back from a file written by ``write_json`` (floats rounded)."""
+    return dict(_round(record))
+
+
 def write_png(path: Path, image: np.ndarray) -> None:
     """A PNG of (H, W, 3) uint8 colour or (H, W) uint16 depth; PIL writes no timestamp, so bytes are stable."""
-    Image.fromarray(image).save(path, format="PNG", compress_level=3)
+    # Level 1: sensor noise makes the images nearly incompressible, so higher levels cost time for little.
+    Image.fromarray(image).save(path, format="PNG", compress_level=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import warnings
 from dataclasses import dataclass, field
@@ -10,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.dataset.io import write_json, write_npz, write_png
+from sim.dataset.io import as_written, write_json, write_npz, write_png
 from sim.dataset.language_hook import language_generators
 from sim.dataset.splits import SPLITS, plan_splits
-from sim.errors import SimConfigError
+from sim.errors import SimConfigError, SimError
 from sim.scene.categories import CATEGORY_NAMES
 from sim.scene.colors import COLOR_NAMES
 from sim.scene.scene import Scene, SceneConfig, generate_scene
-from sim.scene_object import ViewPose
+from sim.scene_object import SceneObject, ViewPose
 from sim.sensors.camera import RGBDCamera, RGBDCameraConfig
 from sim.sensors.raycaster import SceneRaycaster
 from sim.sensors.trajectory import TrajectoryConfig, look_at_pose, walk_trajectory
@@ -120,6 +121,9 @@ def write_scene(root: Path, job: SceneJob) -> SceneResult:
                               cfg.scene.background_weight)
     write_npz(folder / "scene.npz", points=pts.points, colors=pts.colors, instance=pts.instance)
     write_json(folder / "objects.json", [o.to_json() for o in scene.objects])
+    # Language sees the objects and views exactly as the files hold them, so ``write_language`` on a
+    # written dataset gives the same records as writing it in one go.
+    objects = [SceneObject.from_json(as_written(o.to_json())) for o in scene.objects]
     views = scene_views(scene, cfg.views, seed, cfg.trajectory)
     if views:
         camera = RGBDCamera(cfg.camera)
@@ -136,14 +140,22 @@ def write_scene(root: Path, job: SceneJob) -> SceneResult:
                 **render.intrinsics.to_json(), "T_world_cam": T.tolist(), "depth_scale": 1000.0,
                 **pose.to_json(),
             })
-    refer: list[dict[str, Any]] = []
-    qa: list[dict[str, Any]] = []
-    gens = language_generators() if cfg.with_language else None
-    if gens is not None:
-        lang_rng = np.random.default_rng([seed, 4])
-        refer = gens[0](scene.objects, views, job.scene_id, lang_rng)
-        qa = gens[1](scene.objects, views, job.scene_id, lang_rng)
-    return SceneResult(job.scene_id, refer, qa)
+    written_views = {k: ViewPose(**{f: np.asarray(v) for f, v in as_written(p.to_json()).items()})
+                     for k, p in views.items()}
+    return scene_language(objects, written_views, job.scene_id, seed, cfg.with_language)
+
+
+def scene_language(
+    objects: list[SceneObject], views: dict[str, ViewPose], scene_id: str, seed: int, enabled: bool = True
+) -> SceneResult:
+    """Referring expressions and questions of one scene from ``sim.language`` (none when it is absent)."""
+    gens = language_generators() if enabled else None
+    if gens is None:
+        return SceneResult(scene_id, [], [])
+    lang_rng = np.random.default_rng([seed, 4])
+    refer = gens[0](objects, views, scene_id, lang_rng)
+    qa = gens[1](objects, views, scene_id, lang_rng)
+    return SceneResult(scene_id, refer, qa)
 
 
 def _run_job(args: tuple[str, SceneJob]) -> SceneResult:
@@ -215,3 +227,34 @@ def write_dataset(out: Path | str, config: DatasetConfig, progress: bool = True)
     write_json(root / "qa.json", qa, indent=None)
     return DatasetSummary(root, splits, list(plan.held_out), len(refer), len(qa))
 
+
+
+def write_language(root: Path | str, progress: bool = True) -> tuple[int, int]:
+    """(Re)write refer.json and qa.json of a dataset written by ``write_dataset`` from its files.
+
+    Gives the same records that ``write_dataset`` writes when ``sim.language`` is present; returns the
+    numbers of expressions and questions. Raises SimError when ``sim.language`` is absent.
+    """
+    from tqdm import tqdm
+
+    if language_generators() is None:
+        raise SimError("write_language: expected sim.language with generate_expressions and "
+                       "generate_questions, got none")
+    root = Path(root)
+    meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+    refer: list[dict[str, Any]] = []
+    qa: list[dict[str, Any]] = []
+    ids = [s for split in SPLITS for s in meta["splits"].get(split, [])]
+    for scene_id in tqdm(sorted(ids), desc="language", unit="scene", disable=not progress):
+        folder = root / "scenes" / scene_id
+        objects = [SceneObject.from_json(d) for d in json.loads((folder / "objects.json").read_text("utf-8"))]
+        views = {}
+        for vdir in sorted((folder / "views").iterdir()) if (folder / "views").is_dir() else []:
+            cam = json.loads((vdir / "camera.json").read_text("utf-8"))
+            views[vdir.name] = ViewPose(np.asarray(cam["position"]), np.asarray(cam["look_at"]))
+        res = scene_language(objects, views, scene_id, scene_seed(int(meta["seed"]), int(scene_id[5:])))
+        refer.extend(res.refer)
+        qa.extend(res.qa)
+    write_json(root / "refer.json", refer, indent=None)
+    write_json(root / "qa.json", qa, indent=None)
+    return len(refer), len(qa)

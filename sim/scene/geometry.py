@@ -45,6 +45,10 @@ def boxes_overlap(a: SceneObject, b: SceneObject, margin: float = 0.0, z_tol: fl
     b_lo, b_hi = b.center[2] - b.size[2] / 2, b.center[2] + b.size[2] / 2
     if a_hi <= b_lo + z_tol or b_hi <= a_lo + z_tol:
         return False
+    # Bounding circles first: most pairs are far apart, and the separating-axis test is the costly part.
+    reach = 0.5 * (np.hypot(a.size[0], a.size[1]) + np.hypot(b.size[0], b.size[1])) + margin
+    if (a.center[0] - b.center[0]) ** 2 + (a.center[1] - b.center[1]) ** 2 > reach * reach:
+        return False
     return rects_overlap(object_footprint(a), object_footprint(b), margin)
 
 
