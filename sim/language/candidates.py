@@ -8,7 +8,7 @@ that are borderline. A program is unique when exactly one member is clearly true
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,11 +16,13 @@ from sim.language.facts import SceneFacts
 from sim.language.program import Program
 from sim.language.relations import (
     ANCHORED_RANK_KINDS,
+    ORDINAL_KIND,
     PAIR_KINDS,
     RANK_KINDS,
     VIEW_DEPENDENT_KINDS,
     is_false,
     is_true,
+    rank_scores,
 )
 
 
@@ -36,30 +38,41 @@ class ViewCandidates:
     """Target index -> single-hop programs that pick out exactly that object."""
     ambiguous: list[Program] = field(default_factory=list)
     """Programs that clearly match two or more objects and nothing borderline."""
-    hops: dict[int, list[tuple[Program, int]]] = field(default_factory=lambda: defaultdict(list))
-    """Target index -> (pair program unique once its anchor is identified, anchor index)."""
+    hops: dict[int, list[tuple[str, str | None, str, str, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """Target index -> first hops (category, colour, relation, anchor category, anchor index): unique once
+    the anchor is identified (the anchor category is kept for inspection)."""
     relational_names: dict[int, list[tuple[Program, int]]] = field(default_factory=lambda: defaultdict(list))
     """Object index -> (unique single-hop pair program naming it, its anchor's index)."""
 
-    def kinds(self, t: int) -> dict[str, list[Program]]:
-        """Target ``t``'s programs by record kind; "multi_hop" holds the first-hop programs to extend."""
-        out: dict[str, list[Program]] = {}
-        for program in self.unique.get(t, []):
-            out.setdefault(program.kind, []).append(program)
-        hops = [p for p, a in self.hops.get(t, []) if any(second != t for _, second in self.relational_names[a])]
-        if hops:
-            out["multi_hop"] = hops
-        return out
+    def kinds(self, t: int) -> list[str]:
+        """The record kinds (``Program.kind``) that have a unique program for target ``t``, sorted."""
+        out = {program.kind for program in self.unique.get(t, [])}
+        if self._usable_hops(t):
+            out.add("multi_hop")
+        return sorted(out)
 
-    def draw(self, t: int, kind: str, rng: np.random.Generator) -> Program:
-        """A random program of ``kind`` for target ``t`` (a kind that ``kinds(t)`` lists)."""
+    def draw(self, t: int, kind: str, rng: np.random.Generator, colorless: bool = False) -> Program | None:
+        """A random program of ``kind`` for target ``t``, or None when there is none.
+
+        ``colorless`` keeps only programs that do not name the target's colour (for colour questions).
+        """
         if kind != "multi_hop":
-            options = self.kinds(t)[kind]
-            return options[int(rng.integers(len(options)))]
-        firsts = [(p, a) for p, a in self.hops[t] if any(s != t for _, s in self.relational_names[a])]
-        first, a = firsts[int(rng.integers(len(firsts)))]
-        names = [p for p, second in self.relational_names[a] if second != t]
-        return replace(first, anchors=(names[int(rng.integers(len(names)))],))
+            options = [p for p in self.unique.get(t, []) if p.kind == kind
+                       and not (colorless and (p.color is not None or p.not_color is not None))]
+            return options[int(rng.integers(len(options)))] if options else None
+        hops = [h for h in self._usable_hops(t) if not (colorless and h[1] is not None)]
+        if not hops:
+            return None
+        hop = hops[int(rng.integers(len(hops)))]
+        names = [p for p, second in self.relational_names[hop[4]] if second != t]
+        label, color, relation, _, _ = hop
+        return Program(label, relation, color, anchors=(names[int(rng.integers(len(names)))],))
+
+    def _usable_hops(self, t: int) -> list[tuple[str, str | None, str, str, int]]:
+        """First hops whose anchor has a relational name that does not go through the target itself."""
+        return [h for h in self.hops.get(t, []) if any(s != t for _, s in self.relational_names.get(h[4], []))]
 
 
 class CandidateIndex:
@@ -123,17 +136,19 @@ class CandidateIndex:
             true = is_true(scores).astype(np.int64)
             border = (~is_true(scores) & ~is_false(scores)).astype(np.int64)
             n_true, n_border = gm.astype(np.int64) @ true, gm.astype(np.int64) @ border  # (G, N anchors)
-            for g, a in zip(*np.nonzero((n_true == 1) & (n_border == 0)), strict=True):
-                t = int(np.flatnonzero(gm[g] & (true[:, a] == 1))[0])
+            g_idx, a_idx = np.nonzero((n_true == 1) & (n_border == 0))
+            targets = (gm[g_idx] & (true[:, a_idx].T == 1)).argmax(1)
+            for gi, ai, ti in zip(g_idx.tolist(), a_idx.tolist(), targets.tolist(), strict=True):
+                label, color = self.groups[gi]
                 # The first hop of a multi-hop program; its anchor's name is filled in when drawn.
-                out.hops[t].append((self.program(int(g), r, (Program(str(facts.labels[a])),)), int(a)))
-                for name in self.attribute_names.get(int(a), []):
-                    prog = self.program(int(g), r, (name,))
-                    out.unique[t].append(prog)
-                    out.relational_names[t].append((prog, int(a)))
-            for g, a in zip(*np.nonzero((n_true >= 2) & (n_border == 0)), strict=True):
-                for name in self.attribute_names.get(int(a), [])[:1]:
-                    out.ambiguous.append(self.program(int(g), r, (name,)))
+                out.hops[ti].append((label, color, r, str(facts.labels[ai]), ai))
+                for name in self.attribute_names.get(ai, []):
+                    prog = self.program(gi, r, (name,))
+                    out.unique[ti].append(prog)
+                    out.relational_names[ti].append((prog, ai))
+            for g_amb, a_amb in zip(*np.nonzero((n_true >= 2) & (n_border == 0)), strict=True):
+                for name in self.attribute_names.get(int(a_amb), [])[:1]:
+                    out.ambiguous.append(self.program(int(g_amb), r, (name,)))
         self._rankings(out, view)
         return out
 
@@ -169,32 +184,41 @@ class CandidateIndex:
 
     def _rankings(self, out: ViewCandidates, view: str | None) -> None:
         rel = self.facts.relations
+        named = np.array(sorted(self.attribute_names), dtype=np.int64)
         for g in range(len(self.groups)):
             members = np.flatnonzero(self.group_mask[g])
             if len(members) < 2:
                 continue
             for kind in RANK_KINDS:
                 if (kind in VIEW_DEPENDENT_KINDS) == (view is not None):
-                    scores = rel.rank(kind, members, view)
-                    self._add_if_unique(out, members, scores, self.program(g, kind))
+                    lo, hi = rel.rank_bounds(kind, members, view)
+                    self._add_if_unique(out, members, rank_scores(lo, hi, 1), self.program(g, kind))
             if view is None:
-                self._anchored_rankings(out, g, members)
+                if len(named):
+                    self._anchored(out, g, members, named)
+                continue
+            # Ordinals count at least three objects in view ("the second of two" is leftmost/rightmost).
+            if (rel.front(view)[members] >= 1).sum() < 3:
                 continue
             for side in ("left", "right"):
+                lo, hi = rel.rank_bounds(ORDINAL_KIND, members, view, side)
                 for k in range(2, len(members) + 1):
-                    scores = rel.rank("ordinal", members, view, k=k, side=side)
-                    if is_true(scores).sum() == 1 and (is_true(scores) | is_false(scores)).all() \
-                            and (rel.front(view)[members] >= 1).sum() >= 3:
-                        self._add_if_unique(out, members, scores, self.program(g, "ordinal", k=k, side=side))
+                    scores = rank_scores(lo, hi, k)
+                    self._add_if_unique(out, members, scores, self.program(g, ORDINAL_KIND, k=k, side=side))
 
-    def _anchored_rankings(self, out: ViewCandidates, g: int, members: np.ndarray) -> None:
-        for a, names in self.attribute_names.items():
-            rest = members[members != a]
-            if len(rest) < 2:
-                continue
-            for kind in ANCHORED_RANK_KINDS:
-                scores = self.facts.relations.rank(kind, rest, None, anchor=a)
-                self._add_if_unique(out, rest, scores, self.program(g, kind, (names[0],)))
+    def _anchored(self, out: ViewCandidates, g: int, members: np.ndarray, named: np.ndarray) -> None:
+        """closest_to / farthest_from every named anchor, among the group's members other than the anchor."""
+        n_rest = len(members) - np.isin(named, members).astype(int)
+        for kind in ANCHORED_RANK_KINDS:
+            lo, hi = self.facts.relations.anchored_bounds(kind, members, named)  # (A, M)
+            true = (lo == 1) & (hi == 1)
+            clear = true | (lo > 1)
+            valid = members[None, :] != named[:, None]
+            ok = (true.sum(1) == 1) & (clear | ~valid).all(1) & (n_rest >= 2)
+            for ai in np.flatnonzero(ok):
+                t = int(members[np.argmax(true[ai])])
+                anchor = self.attribute_names[int(named[ai])][0]
+                out.unique[t].append(self.program(g, kind, (anchor,)))
 
     @staticmethod
     def _add_if_unique(out: ViewCandidates, members: np.ndarray, scores: np.ndarray, program: Program) -> None:

@@ -65,9 +65,11 @@ class _ExpressionWriter:
     def _unique_for(self, t: int) -> None:
         view = self._view()
         candidates = self.index.for_view(view)
-        kinds = sorted(candidates.kinds(t))
+        kinds = candidates.kinds(t)
         for i in self.rng.permutation(len(kinds))[: self.config.expressions_per_object]:
-            self._emit(candidates.draw(t, kinds[int(i)], self.rng), view, "unique")
+            program = candidates.draw(t, kinds[int(i)], self.rng)
+            assert program is not None  # every listed kind has a program
+            self._emit(program, view, "unique")
 
     def _ambiguous(self) -> None:
         view = self._view()

@@ -202,15 +202,12 @@ class _QuestionWriter:
         if not targets:
             return None
         t = self._choice(targets)
-        by_kind = cands.kinds(t)
         # The colour is the answer, so the target's own description must not name it.
-        usable = {k: [p for p in v if p.color is None and p.not_color is None] for k, v in by_kind.items()}
-        usable = {k: v for k, v in usable.items() if v}
-        if not usable:
+        kinds = cands.kinds(t)
+        if not kinds:
             return None
-        kind = self._choice(sorted(usable))
-        program = cands.draw(t, kind, self.rng) if kind == "multi_hop" else self._choice(usable[kind])
-        if program.color is not None:
+        program = cands.draw(t, self._choice(kinds), self.rng, colorless=True)
+        if program is None:
             return None
         res = resolve(program, self.facts, view)
         if res.status != "unique":

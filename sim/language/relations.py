@@ -353,58 +353,84 @@ class Relations:
     ) -> np.ndarray:
         """(M,) scores (+1 / 0 / -1) of "member is the ``kind`` one (the k-th for ordinals)" among ``members``.
 
-        ``members`` are M object indices. ``anchor`` is the object index for closest_to / farthest_from;
-        ``side`` ("left" or "right") and ``k`` (1-based) are for ordinals. View-dependent kinds rank only
-        the members clearly in front of the viewer; if any member is borderline in depth, all are borderline.
+        ``members`` are M object indices. ``anchor`` is the object index for closest_to / farthest_from
+        (it must not be a member); ``side`` ("left" or "right") and ``k`` (1-based) are for ordinals.
+        View-dependent kinds rank only the members clearly in front of the viewer; if any member is
+        borderline in depth, all are borderline.
         """
+        if kind in ("closest_to", "farthest_from"):
+            if anchor is None:
+                raise LanguageError(f"ranking {kind!r} expected an anchor index, got None")
+            lo, hi = self.anchored_bounds(kind, members, np.array([anchor]))
+            return rank_scores(lo[0], hi[0], 1)
+        lo, hi = self.rank_bounds(kind, members, view, side)
+        return rank_scores(lo, hi, k if kind == ORDINAL_KIND else 1)
+
+    def rank_bounds(
+        self, kind: str, members: np.ndarray, view: str | None = None, side: str = "left"
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(M,) lowest and highest rank (1-based) each member can hold given the comparisons that clear
+        their margins; 0 and 0 for members out of the ranking (behind the viewer). See ``rank``."""
         c, b = self.config, self.boxes
         members = np.asarray(members, dtype=np.int64)
-        out = np.full(len(members), -1.0)
+        lo, hi = np.zeros(len(members), np.int64), np.zeros(len(members), np.int64)
         active = np.ones(len(members), dtype=bool)
         if kind in VIEW_DEPENDENT_KINDS:
             if view is None:
                 raise LanguageError(f"ranking {kind!r} is view-dependent: expected a view, got None")
             front = self.front(view)[members]
             if (~is_true(front) & ~is_false(front)).any():
-                return np.zeros(len(members))
+                # Bounds no rank can meet or miss: every member borderline for every k.
+                return np.ones(len(members), np.int64), np.full(len(members), len(members) + 1, np.int64)
             active = is_true(front)
         idx = members[active]
-        if len(idx) == 0:
-            return out
-        if kind in ("leftmost", "rightmost", "ordinal"):
+        if kind in ("leftmost", "rightmost", ORDINAL_KIND):
             assert view is not None
             x = self.view(view).to_view(b.center[idx])[:, 0]
-            values = -x if (kind == "rightmost" or (kind == "ordinal" and side == "right")) else x
+            values = -x if (kind == "rightmost" or (kind == ORDINAL_KIND and side == "right")) else x
             less = values[:, None] < values[None, :] - c.rank_x_margin
-            if kind != "ordinal":
-                k = 1
-        elif kind in ("nearest_to_viewer", "closest_to", "farthest_from"):
-            if kind == "nearest_to_viewer":
-                assert view is not None
-                dist = np.linalg.norm(b.center[idx] - self.view(view).origin, axis=1)
-            else:
-                if anchor is None:
-                    raise LanguageError(f"ranking {kind!r} expected an anchor index, got None")
-                dist = np.linalg.norm(b.center[idx] - b.center[anchor], axis=1)
-            margin = np.maximum(c.distance_margin, c.distance_rel_margin * np.minimum(dist[:, None], dist[None, :]))
-            less = dist[:, None] < dist[None, :] - margin
-            if kind == "farthest_from":
-                less = less.T
-            k = 1
+        elif kind == "nearest_to_viewer":
+            assert view is not None
+            less = self._closer(np.linalg.norm(b.center[idx] - self.view(view).origin, axis=1))
         elif kind == "tallest":
             h = b.size[idx, 2]
             margin = np.maximum(c.height_margin, c.height_rel_margin * np.minimum(h[:, None], h[None, :]))
             less = h[:, None] > h[None, :] + margin  # "ranks before" = clearly taller
-            k = 1
         elif kind in ("largest", "smallest"):
             logv = np.log(np.prod(b.size[idx], axis=1))
             values = -logv if kind == "largest" else logv
             less = values[:, None] < values[None, :] - np.log(c.volume_ratio)
-            k = 1
         else:
             raise LanguageError(f"expected a ranking kind, got {kind!r}")
-        lo = 1 + less.sum(0)  # members clearly ranked before each one
-        hi = len(idx) - less.sum(1)  # minus members clearly ranked after it
-        score = np.where((lo == k) & (hi == k), 1.0, np.where((k < lo) | (k > hi), -1.0, 0.0))
-        out[active] = score
-        return out
+        lo[active] = 1 + less.sum(0)  # members clearly ranked before each one
+        hi[active] = len(idx) - less.sum(1)  # minus members clearly ranked after it
+        return lo, hi
+
+    def anchored_bounds(
+        self, kind: str, members: np.ndarray, anchors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(A, M) rank bounds of closest_to / farthest_from for each of A anchors at once (3D centre
+        distance); a member that is the anchor itself is out of that anchor's ranking (0, 0)."""
+        b = self.boxes
+        members, anchors = np.asarray(members, np.int64), np.asarray(anchors, np.int64)
+        dist = np.linalg.norm(b.center[members][None] - b.center[anchors][:, None], axis=-1)  # (A, M)
+        valid = members[None, :] != anchors[:, None]  # (A, M)
+        less = self._closer(dist) & valid[:, :, None] & valid[:, None, :]  # (A, M, M)
+        if kind == "farthest_from":
+            less = np.swapaxes(less, -1, -2)
+        elif kind != "closest_to":
+            raise LanguageError(f"expected closest_to or farthest_from, got {kind!r}")
+        lo = np.where(valid, 1 + less.sum(1), 0)
+        hi = np.where(valid, valid.sum(1, keepdims=True) - less.sum(2), 0)
+        return lo, hi
+
+    def _closer(self, dist: np.ndarray) -> np.ndarray:
+        """(..., M, M) whether distance i is clearly smaller than distance j, from (..., M) distances."""
+        c = self.config
+        a, b = dist[..., :, None], dist[..., None, :]
+        return a < b - np.maximum(c.distance_margin, c.distance_rel_margin * np.minimum(a, b))
+
+
+def rank_scores(lo: np.ndarray, hi: np.ndarray, k: int) -> np.ndarray:
+    """Scores of "is the k-th": +1 where the bounds pin the rank to k, -1 where k is outside them, else 0."""
+    return np.where((lo == k) & (hi == k), 1.0, np.where((k < lo) | (k > hi), -1.0, 0.0))
