@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.scene_object import SceneObject, ViewPose
@@ -45,7 +47,8 @@ def office_scene() -> tuple[list[SceneObject], dict[str, ViewPose]]:
 def random_scene(seed: int) -> tuple[list[SceneObject], dict[str, ViewPose]]:
     """A small random room: 2-3 tables with 2-5 small objects each, and furniture and objects on the floor.
 
-    Boxes are axis-aligned or turned, placed by rejection so that no two footprints on one surface overlap.
+    Floor objects are turned at random; everything is placed by rejection so that no two footprints on one
+    surface overlap.
     """
     rng = np.random.default_rng(seed)
     colors = ["red", "green", "blue", "yellow", "white", "black"]
@@ -86,11 +89,13 @@ def random_scene(seed: int) -> tuple[list[SceneObject], dict[str, ViewPose]]:
     for _ in range(int(rng.integers(4, 9))):
         label = str(rng.choice(sorted(floor)))
         s = floor[label]
+        yaw = float(rng.uniform(0.0, np.pi))
+        r = math.hypot(s[0], s[1]) / 2  # a turned box stays inside this square
         for _try in range(50):
             x, y = rng.uniform(-3.0, 3.0), rng.uniform(-2.5, 3.0)
-            if free(x, y, s[0] / 2, s[1] / 2, floor_rects):
-                floor_rects.append((x, y, s[0] / 2, s[1] / 2))
-                objects.append(_obj(len(objects), label, str(rng.choice(colors)), (x, y, s[2] / 2), s))
+            if free(x, y, r, r, floor_rects):
+                floor_rects.append((x, y, r, r))
+                objects.append(_obj(len(objects), label, str(rng.choice(colors)), (x, y, s[2] / 2), s, yaw))
                 break
     views = {
         "v0": ViewPose(np.array([0.0, -4.5, 1.5]), np.array([0.0, 0.0, 0.5])),
@@ -100,10 +105,16 @@ def random_scene(seed: int) -> tuple[list[SceneObject], dict[str, ViewPose]]:
     return objects, views
 
 
+def _world_extent(o: SceneObject) -> tuple[np.ndarray, np.ndarray]:
+    """Axis-aligned world bounds of a turned box."""
+    c, s = abs(math.cos(o.yaw)), abs(math.sin(o.yaw))
+    half = np.array([c * o.size[0] + s * o.size[1], s * o.size[0] + c * o.size[1], o.size[2]]) / 2
+    return o.center - half, o.center + half
+
+
 def _boxes_overlap(a: SceneObject, b: SceneObject) -> bool:
-    """Axis-aligned overlap of the boxes' world extents (the scenes here turn only one chair, alone)."""
-    lo_a, hi_a = a.center - a.size / 2, a.center + a.size / 2
-    lo_b, hi_b = b.center - b.size / 2, b.center + b.size / 2
+    """Overlap of the boxes' axis-aligned world bounds (conservative: disjoint bounds, disjoint boxes)."""
+    (lo_a, hi_a), (lo_b, hi_b) = _world_extent(a), _world_extent(b)
     return bool(np.all(np.minimum(hi_a, hi_b) - np.maximum(lo_a, lo_b) > 1e-6))
 
 
