@@ -297,9 +297,16 @@ class SceneQueryEngine:
         self, texts: Sequence[str | bytes], view: Any = None, request_ids: Sequence[str] | None = None
     ) -> list[GroundingResult]:
         """``ground`` for B texts from one view in one model call; each result's latency is its share."""
+        return self.ground_batch_with_outputs(texts, view, request_ids)[0]
+
+    def ground_batch_with_outputs(
+        self, texts: Sequence[str | bytes], view: Any = None, request_ids: Sequence[str] | None = None
+    ) -> tuple[list[GroundingResult], GroundingOutput | None]:
+        """``ground_batch`` plus the model's raw outputs (None for an empty scene), for evaluation."""
         start = time.perf_counter()
         clean, qview = self._prepare(texts, view)
         ids = self._request_ids(len(clean), request_ids)
+        out = None
         if self._scene_input is None:
             empty = np.ones(1)  # only "none": an empty scene
             results = [
@@ -314,15 +321,20 @@ class SceneQueryEngine:
             results = []
             for b, (rid, t) in enumerate(zip(ids, clean, strict=True)):
                 d = decide(probs[b], self.calibration.not_found_threshold, self.calibration.ambiguity_margin)
-                att = None if attention is None else attention[b].cpu().numpy()
-                if att is None:
+                if attention is not None:
+                    att = attention[b].cpu().numpy()
+                else:  # late and early fusion have no word -> object attention: use the evidence gate
                     ev = torch.sigmoid(out.answer.evidence_logits[b].double().cpu()).numpy()
                     att = ev / max(float(ev.sum()), 1e-9)
                 results.append(self._grounding_result(rid, t, d, object_ids, att, qview))
         share = (time.perf_counter() - start) * 1000.0 / max(len(results), 1)
         for r in results:
             r.latency_ms = share
-        return results
+        return results, out
+
+    def clear_text_cache(self) -> None:
+        """Forget cached text encodings (e.g. to time the text encoder)."""
+        self._text_cache.clear()
 
     def ask(self, question: str | bytes, view: Any = None, request_id: str | None = None) -> AnswerResult:
         """Answer ``question`` about the scene from ``view``; errors as for ``ground``."""

@@ -10,16 +10,25 @@ HELP = "evaluate a grounding checkpoint on a dataset"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``ground3d eval``."""
     parser.add_argument("--data", required=True, help="dataset folder (format v1)")
-    parser.add_argument("--checkpoint", default=None, help="checkpoint folder (or its model.safetensors); default: the shipped one")
-    parser.add_argument("--proposals", default="oracle", choices=["oracle", "predicted"],
-                        help="ground-truth instances, or perception's proposals on the full-scene cloud")
+    parser.add_argument(
+        "--checkpoint", default=None, help="checkpoint folder (or its model.safetensors); default: the shipped one"
+    )
+    parser.add_argument(
+        "--proposals",
+        default="oracle",
+        choices=["oracle", "predicted"],
+        help="ground-truth instances, or perception's proposals on the full-scene cloud",
+    )
     parser.add_argument("--split", default="test", help="dataset split to evaluate (default test)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--max-scenes", type=int, default=0, help="evaluate at most this many scenes (0: all)")
     parser.add_argument("--int8", action="store_true", help="run the model with dynamic int8 Linear layers")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="first fit temperature and thresholds on the val split and write calibration.json "
-                             "beside the checkpoint's weights")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="first fit temperature and thresholds on the val split and write calibration.json "
+        "beside the checkpoint's weights",
+    )
     parser.add_argument("--latency-queries", type=int, default=50, help="queries timed one by one for latency")
     parser.add_argument("--device", default="cpu", help="torch device")
 
@@ -38,15 +47,19 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         folder = resolve_checkpoint(args.checkpoint)
-        config = EvalConfig(split=args.split, proposals=args.proposals, max_scenes=args.max_scenes,
-                            latency_queries=args.latency_queries)
+        config = EvalConfig(
+            split=args.split, proposals=args.proposals, max_scenes=args.max_scenes, latency_queries=args.latency_queries
+        )
         engine = SceneQueryEngine.from_checkpoint(folder, EngineConfig(device=args.device, int8=args.int8))
         if args.calibrate:
             rep = calibrate_engine(engine, args.data, "val", args.max_scenes)
             path = rep.params.save(calibration_path(folder))
-            print(f"calibration: T={rep.params.temperature:.3f} not_found<{rep.params.not_found_threshold:.3f} "
-                  f"ambiguity margin {rep.params.ambiguity_margin:.3f}; ECE {rep.ece_before:.3f} -> "
-                  f"{rep.ece_after:.3f}; written to {path}", file=sys.stderr)
+            print(
+                f"calibration: T={rep.params.temperature:.3f} not_found<{rep.params.not_found_threshold:.3f} "
+                f"ambiguity margin {rep.params.ambiguity_margin:.3f}; ECE {rep.ece_before:.3f} -> "
+                f"{rep.ece_after:.3f}; written to {path}",
+                file=sys.stderr,
+            )
         result = evaluate(engine, args.data, config, checkpoint=str(folder))
     except (GroundingError, DatasetError) as exc:
         print(f"ground3d eval: {exc}", file=sys.stderr)
