@@ -27,7 +27,8 @@ def cloud_to_pointcloud2(
     Layout: x, y, z float32 at offsets 0, 4, 8; then ``rgb`` (packed 0x00RRGGBB as ``rgb_datatype``,
     FLOAT32 = 7 as PCL and RViz expect, or UINT32 = 6) when the cloud has colour; then ``intensity``
     float32; then, when ``include_fields``, every entry of ``cloud.fields`` with its own dtype and
-    count (K for an (N, K) array; bool is stored as UINT8). An organized cloud keeps its (H, W) grid.
+    count (K for an (N, K) array; an (N, 1) array reads back as (N,); bool is stored as UINT8).
+    An organized cloud keeps its (H, W) grid.
     ``frame_id`` and ``stamp_ns`` default to the cloud's. Use ``build_message`` for an rclpy or rosbags
     message. Raises ShapeError for a field dtype PointCloud2 cannot hold or a name used twice.
     """
@@ -55,7 +56,7 @@ def cloud_to_pointcloud2(
     if cloud.intensity is not None:
         records["intensity"] = cloud.intensity
     for name, _, _ in extras:
-        records[name] = cloud.fields[name]
+        records[name] = cloud.fields[name].reshape(records[name].shape)  # (N, 1) is stored as count 1
     height, width = cloud.grid_shape if cloud.grid_shape is not None else (1, n)
     return PointCloud2Data(
         header=make_header(
