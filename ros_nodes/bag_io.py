@@ -107,6 +107,14 @@ class BagReader:
             raise BagError(f"bag {self.path}: expected intact messages, got {type(err).__name__}: {err}") from err
 
 
+def decode(reader: BagReader, item: BagMessage) -> Any:
+    """``item``'s message decoded (for items read with ``decode=False``)."""
+    try:
+        return reader.reader.deserialize(item.raw, item.typename)
+    except Exception as err:
+        raise BagError(f"bag message on {item.topic}: expected a valid {item.typename}, got {err}") from err
+
+
 def safe_output_path(out_dir: Path, name: str) -> Path:
     """``out_dir / name`` resolved, refusing any path outside ``out_dir`` (``..``, absolute, via links)."""
     base = Path(out_dir).resolve()

@@ -116,14 +116,20 @@ class ManagedNode(LifecycleNode):
         return pub
 
     def subscribe(
-        self, topic: str, typename: str, profile: QoSProfile, handler: Callable[[Any], None], **kwargs: Any
+        self, topic: str, typename: str, profile: QoSProfile, handler: Callable[[Any], None],
+        skip: Callable[[bytes], bool] | None = None, **kwargs: Any,
     ) -> None:
-        """Subscribe to raw bytes of ``typename``; ``handler`` gets the decoded message, guarded."""
+        """Subscribe to raw bytes of ``typename``; ``handler`` gets the decoded message, guarded.
+
+        ``skip(raw)`` True drops a message before it is decoded (a throttled frame costs nothing).
+        """
 
         def callback(raw: bytes) -> None:
             self.health.received_on(topic)
             if not self.active:
                 self.health.dropped += 1
+                return
+            if skip is not None and skip(raw):
                 return
             try:
                 handler(wire.decode(raw, typename))

@@ -71,7 +71,8 @@ class PerceptionNode(ManagedNode):
         self.publisher("~/scene", "std_msgs/msg/String", qos.LATCHED)
         self.subscribe(self.param("odom_topic"), "nav_msgs/msg/Odometry", qos.SENSOR, self.session.add_odometry)
         if config.input_mode == "cloud":
-            self.subscribe(self.param("cloud_topic"), "sensor_msgs/msg/PointCloud2", qos.SENSOR, self._on_cloud)
+            self.subscribe(self.param("cloud_topic"), "sensor_msgs/msg/PointCloud2", qos.SENSOR, self._on_cloud,
+                           skip=self.session.skip_raw)
         else:
             sync_cfg = SyncConfig(3, int(self.param("sync_slop_s") * 1e9), self.param("sync_queue_size"))
             self.sync = ApproximateTimeSynchronizer(sync_cfg, self._on_rgbd)

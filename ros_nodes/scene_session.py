@@ -163,13 +163,26 @@ class PerceptionSession:
         T = self.poses.lookup(frame, stamp_ns)
         return self.config.T_world_sensor if T is None else T
 
+    def is_due(self, stamp_ns: int | None) -> bool:
+        """Whether a frame stamped ``stamp_ns`` would be integrated (older frames are, to raise their error)."""
+        last = self._last_update_ns
+        return stamp_ns is None or last is None or not 0 <= stamp_ns - last < self.config.update_period_s * 1e9
+
+    def skip_raw(self, raw: bytes | memoryview) -> bool:
+        """True (and counted as skipped) when CDR bytes of a frame are not due, judged by their header stamp
+        alone, so a throttled frame is never decoded."""
+        if self.is_due(wire.peek_stamp_ns(raw)):
+            return False
+        self.skipped += 1
+        return True
+
     def _due(self, stamp_ns: int) -> bool:
         if self._perception is None:
             raise RosNodesError("perception: expected a configured session, got an unloaded one")
         last = self._last_update_ns
         if last is not None and stamp_ns < last:
             raise FrameOrderError(f"frame stamp: expected >= the last update's {last} ns, got {stamp_ns} ns")
-        if last is not None and stamp_ns - last < self.config.update_period_s * 1e9:
+        if not self.is_due(stamp_ns):
             self.skipped += 1
             return False
         return True
@@ -237,6 +250,9 @@ class GroundingSessionConfig:
 
     checkpoint: str = ""
     """Grounding checkpoint directory; empty for the checkpoint shipped in the package."""
+    lazy_scene: bool = False
+    """Encode a new scene when the next request comes rather than when it arrives (replay: only the scenes
+    that are queried get encoded; a node keeps it eager so a query pays only for its text)."""
 
 
 class GroundingSession:
@@ -245,6 +261,7 @@ class GroundingSession:
     def __init__(self, config: GroundingSessionConfig | None = None) -> None:
         self.config = config or GroundingSessionConfig()
         self._engine: Any = None
+        self._pending: list[ObjectProposal] | None = None
         self.scene_version = 0
         self.num_objects = 0
         self.view_T_world_cam: np.ndarray | None = None
@@ -257,6 +274,7 @@ class GroundingSession:
 
     def unload(self) -> None:
         self._engine = None
+        self._pending = None
         self.scene_version = 0
         self.num_objects = 0
 
@@ -268,7 +286,10 @@ class GroundingSession:
         """Use ``proposals`` as the scene (encoded once here, then cached by the engine)."""
         if self._engine is None:
             raise RosNodesError("grounding: expected a configured session, got an unloaded one")
-        self._engine.update_scene(proposals)  # an unchanged scene keeps the engine's caches
+        if self.config.lazy_scene:
+            self._pending = proposals
+        else:
+            self._engine.update_scene(proposals)  # an unchanged scene keeps the engine's caches
         self.scene_version = version
         self.num_objects = len(proposals)
         if T_world_cam is not None:
@@ -292,6 +313,9 @@ class GroundingSession:
             return error_result(request.request_id, request.kind, "no scene yet: no perception update received")
         view: Any = request.view if request.view is not None else self.view_T_world_cam
         try:
+            if self._pending is not None:
+                self._engine.update_scene(self._pending)
+                self._pending = None
             if request.kind == "ground":
                 result = self._engine.ground(request.text, view=view, request_id=request.request_id)
             else:

@@ -17,7 +17,9 @@ from ros_nodes.scene_session import (
 )
 
 
-def make_sessions(params_file: Path | None = None) -> tuple[PerceptionSession, GroundingSession, ReplayTopics]:
+def make_sessions(
+    params_file: Path | None = None, lazy_scene: bool = True
+) -> tuple[PerceptionSession, GroundingSession, ReplayTopics]:
     """Unloaded sessions and input topics from the ``perception_node`` / ``grounding_node`` sections."""
     path = params_file or default_config_path()
     if path is None:
@@ -32,7 +34,7 @@ def make_sessions(params_file: Path | None = None) -> tuple[PerceptionSession, G
         T_world_sensor=T.reshape(4, 4), update_period_s=float(p.get("update_period_s", 1.0)),
         scene_sample_points=int(p.get("scene_sample_points", 128)), depth_scale=float(p.get("depth_scale", 1000.0)),
     ))
-    grounding = GroundingSession(GroundingSessionConfig(checkpoint=str(g.get("checkpoint", ""))))
+    grounding = GroundingSession(GroundingSessionConfig(checkpoint=str(g.get("checkpoint", "")), lazy_scene=lazy_scene))
     topics = ReplayTopics(
         cloud=str(p.get("cloud_topic", ReplayTopics.cloud)), color=str(p.get("color_topic", ReplayTopics.color)),
         depth=str(p.get("depth_topic", ReplayTopics.depth)),

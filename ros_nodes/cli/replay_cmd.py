@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), ensure_ascii=False))
         return 0
     print(f"{report.messages} messages, {report.bag_duration_s:.1f} s of bag in {report.wall_s:.1f} s "
-          f"({report.speed_vs_real_time:.1f}x real time); {report.scene_updates} scene updates; "
+          f"({report.speed_vs_real_time:.1f}x real time; {report.cpu_s:.1f} s CPU); {report.scene_updates} scene "
+          f"updates; "
           f"objects {report.object_ids}")
     from ros_nodes.table import results_table
 
