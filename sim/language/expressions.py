@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,8 +49,14 @@ class _ExpressionWriter:
         self.records: list[dict[str, Any]] = []
 
     def run(self) -> list[dict[str, Any]]:
+        plans = []
         for t in range(len(self.facts)):
-            self._unique_for(t)
+            view = self._view()
+            plans.append((t, view, self.index.for_view(view).kinds(t)))
+        # Kinds that few objects allow are drawn more often, so rare relations are not drowned out.
+        feasible = Counter(k for _, _, kinds in plans for k in kinds)
+        for t, view, kinds in plans:
+            self._unique_for(t, view, kinds, feasible)
         n_unique = len(self.records)
         total = n_unique / max(1e-9, 1.0 - self.config.absent_fraction - self.config.ambiguous_fraction)
         for _ in range(_stochastic_round(total * self.config.ambiguous_fraction, self.rng)):
@@ -62,11 +69,13 @@ class _ExpressionWriter:
         names = self.facts.view_names
         return names[int(self.rng.integers(len(names)))]
 
-    def _unique_for(self, t: int) -> None:
-        view = self._view()
+    def _unique_for(self, t: int, view: str, kinds: list[str], feasible: Counter[str]) -> None:
+        if not kinds:
+            return
+        weights = np.array([1.0 / feasible[k] for k in kinds])
+        n = min(self.config.expressions_per_object, len(kinds))
         candidates = self.index.for_view(view)
-        kinds = candidates.kinds(t)
-        for i in self.rng.permutation(len(kinds))[: self.config.expressions_per_object]:
+        for i in self.rng.choice(len(kinds), size=n, replace=False, p=weights / weights.sum()):
             program = candidates.draw(t, kinds[int(i)], self.rng)
             assert program is not None  # every listed kind has a program
             self._emit(program, view, "unique")

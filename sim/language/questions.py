@@ -9,6 +9,7 @@ behind an answer is clearly true or clearly false by ``relations``; nothing bord
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -76,6 +77,7 @@ class _QuestionWriter:
         self.phraser = Phraser(facts.labels)
         self.records: list[dict[str, Any]] = []
         self.asked: set[str] = set()
+        self.existence_answers: Counter[str] = Counter()
         self._relation_cache: dict[str, list[tuple[str, int, np.ndarray]]] = {}
         self.makers: dict[str, Callable[[str], dict[str, Any] | None]] = {
             "counting": self._counting, "existence": self._existence, "attribute": self._attribute,
@@ -95,6 +97,8 @@ class _QuestionWriter:
             if record is None or record["question"] in self.asked:
                 continue
             self.asked.add(record["question"])
+            if qtype == "existence":
+                self.existence_answers[record["answers"][0]] += 1
             record = {
                 "scene_id": self.scene_id,
                 "question_id": f"{self.scene_id}-q{len(self.records)}",
@@ -146,6 +150,19 @@ class _QuestionWriter:
         relation = self._choice(PAIR_KINDS)
         return Program(base.category, relation, base.color, anchors=(anchor,))
 
+    def _true_relation(self, view: str) -> Program | None:
+        """A program "CATEGORY REL ANCHOR" that a random object satisfies (its colour named half the time)."""
+        facts, named = self.facts, sorted(self.index.attribute_names)
+        t = int(self.rng.integers(len(facts)))
+        relation = self._choice(PAIR_KINDS)
+        scores = facts.relations.pair(relation, view if relation in VIEW_DEPENDENT_KINDS else None)[t]
+        anchors = [a for a in named if is_true(scores[a])]
+        if not anchors:
+            return None
+        color = str(facts.colors[t]) if self.rng.random() < 0.5 else None
+        anchor = self.index.attribute_names[self._choice(anchors)][0]
+        return Program(str(facts.labels[t]), relation, color, anchors=(anchor,))
+
     def _heads(self, program: Program) -> tuple[str, str]:
         """Singular and plural heads ("red mug", "red mugs")."""
         noun = self.phraser.noun(program.category, self.rng)
@@ -173,14 +190,19 @@ class _QuestionWriter:
 
     def _existence(self, view: str) -> dict[str, Any] | None:
         """Half the questions are meant to be answered "yes": draw until the answer comes out as meant."""
-        want_yes = bool(self.rng.random() < 0.5)
+        # Repeated questions are dropped, and "yes" questions repeat more often (fewer things exist than
+        # not), so the answer aimed at follows the running balance rather than a coin.
+        want_yes = self.existence_answers["yes"] <= self.existence_answers["no"]
         for _ in range(8):
             program: Program | None = None
-            if not want_yes and self.rng.random() < 0.4:
+            if want_yes and self.rng.random() < 0.4:
+                program = self._true_relation(view)
+            elif not want_yes and self.rng.random() < 0.4:
                 program = self._missing()
-            program = program or self._group(allow_lacking=not want_yes)
-            if self.rng.random() < 0.4:
-                program = self._with_relation(program) or program
+            if program is None:
+                program = self._group(allow_lacking=not want_yes)
+                if not want_yes and self.rng.random() < 0.4:
+                    program = self._with_relation(program) or program
             res = resolve(program, self.facts, view)
             if res.status != "borderline" and bool(res.matched) == want_yes:
                 break
