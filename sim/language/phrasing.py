@@ -29,7 +29,7 @@ PREPOSITIONS: dict[str, tuple[str, ...]] = {
     "on": ("on", "upon"),
     "under": ("under", "underneath", "beneath"),
     "above": ("above", "over", "up above"),
-    "below": ("below", "down below", "lower than"),
+    "below": ("below", "down below", "somewhere below"),
     "next_to": ("next to", "beside", "by", "alongside", "adjacent to"),
     "near": ("near", "close to", "near to", "not far from", "in the vicinity of"),
     "far_from": ("far from", "far away from", "a long way from", "distant from"),
