@@ -90,12 +90,15 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     grounding.load()
     start = time.perf_counter()
     update = None
+    images = []
     for i in range(cfg.frames):
         for topic, msg in stream.messages(i):
             if topic == TOPICS["odom"]:
                 perception.add_odometry(msg)
             elif topic == TOPICS["depth_points"]:
                 update = perception.add_cloud(msg) or update
+            elif topic == TOPICS["color"]:
+                images.append(msg)
     report.perception_s = time.perf_counter() - start
     if update is None:
         raise RuntimeError("demo: expected at least one scene update, got none")
@@ -105,13 +108,12 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     report.results = [grounding.handle(r) for r in example_requests(report.ground_truth)]
     report.grounding_s = time.perf_counter() - start
     report.gt_match = [_gt_match(r, report.ground_truth) for r in report.results]
-    from ros_nodes.demo_plot import draw_demo
+    from ros_nodes.demo_plot import best_view, draw_demo
 
-    last = stream.messages(cfg.frames - 1)
-    color = next(m for t, m in last if t == TOPICS["color"])
-    report.picture = draw_demo(cfg.out_dir / "scene.png", color, stream.camera.intrinsics,
-                               stream.T_world_cam(cfg.frames - 1), update.proposals, report.results,
-                               report.ground_truth)
+    poses = [stream.T_world_cam(i) for i in range(cfg.frames)]
+    k = best_view(poses, stream.camera.intrinsics, report.results)
+    report.picture = draw_demo(cfg.out_dir / "scene.png", images[k], stream.camera.intrinsics, poses[k],
+                               update.proposals, report.results, report.ground_truth)
     return report
 
 

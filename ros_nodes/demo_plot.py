@@ -22,6 +22,21 @@ def _project(points_world: np.ndarray, K: np.ndarray, T_world_cam: np.ndarray) -
     return uv[:, :2] / np.maximum(uv[:, 2:3], 1e-6), front
 
 
+def best_view(poses: list[np.ndarray], intrinsics: CameraIntrinsics, results: list[dict[str, Any]]) -> int:
+    """Index of the camera pose (4, 4) that sees the most chosen box centres inside its image."""
+    centers = [r["box"]["center"] for r in results if r.get("box")]
+    if not centers:
+        return len(poses) - 1
+    pts = np.asarray(centers, dtype=np.float64)
+
+    def seen(T: np.ndarray) -> int:
+        uv, front = _project(pts, intrinsics.K, T)
+        inside = (uv[:, 0] >= 0) & (uv[:, 0] < intrinsics.width) & (uv[:, 1] >= 0) & (uv[:, 1] < intrinsics.height)
+        return int((inside & front).sum())
+
+    return max(range(len(poses)), key=lambda i: (seen(poses[i]), i))
+
+
 def draw_demo(
     path: Path, color_msg: Any, intrinsics: CameraIntrinsics, T_world_cam: np.ndarray,
     proposals: list[ObjectProposal], results: list[dict[str, Any]], ground_truth: list[dict[str, Any]],
@@ -65,7 +80,7 @@ def draw_demo(
                     ax_cam.plot(uv[[a, b], 0], uv[[a, b], 1], color=colour, lw=2)
                 if k == 0:
                     top = uv[4:].min(axis=0)
-                    ax_cam.text(top[0], top[1] - 4, label, color="black", fontsize=8,
+                    ax_cam.text(top[0], top[1] - 4, label, color="black", fontsize=8, clip_on=True,
                                 bbox={"facecolor": colour, "alpha": 0.85, "pad": 1, "lw": 0})
             ax_top.add_patch(Polygon(corners[:4, :2], closed=True, fill=False, ec=colour, lw=2.5))
             if k == 0:
@@ -76,7 +91,7 @@ def draw_demo(
     look = T_world_cam[:2, 2] / max(np.linalg.norm(T_world_cam[:2, 2]), 1e-9)
     ax_top.plot(*cam_xy, marker="o", color="black")
     ax_top.arrow(cam_xy[0], cam_xy[1], 0.5 * look[0], 0.5 * look[1], head_width=0.1, color="black")
-    ax_top.set_title("top view: ground truth (dashed), proposals (blue), chosen (colour)")
+    ax_top.set_title("top view: truth (dashed), proposals (blue), chosen")
     ax_top.set_aspect("equal")
     ax_top.autoscale_view()
     ax_top.set_xlabel("x (m)")
