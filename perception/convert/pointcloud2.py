@@ -97,7 +97,7 @@ def pointcloud2_to_xyz(msg: Any, skip_nans: bool = True) -> np.ndarray:
     return xyz
 
 
-def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False) -> PointCloud:
+def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False, copy: bool = False) -> PointCloud:
     """A PointCloud from a PointCloud2: xyz, colour, intensity, every other field, frame and stamp.
 
     - ``xyz``: (N, 3) float32, C-contiguous. A view of ``data`` when the message holds exactly
@@ -110,6 +110,8 @@ def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False) -> PointCloud:
     - With ``skip_nans`` False the cloud keeps all W * H points; ``grid_shape`` is (H, W) when H > 1.
       With ``skip_nans`` True rows with a non-finite x, y or z are dropped and the cloud is
       unorganized; EmptyCloudError if none is left.
+    - With ``copy`` True no array shares memory with the message, so a cloud kept long after its
+      message does not keep the whole payload alive.
     """
     view = view_pointcloud2(msg)
     xyz = _xyz(view)  # (N, 3)
@@ -122,6 +124,9 @@ def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False) -> PointCloud:
         intensity = _flat(view.points["intensity"]).astype(np.float32, copy=False)
         used.add("intensity")
     fields = {f.name: _native_column(view, f) for f in view.layout.fields if f.name not in used}
+    if copy:
+        xyz, intensity = _owned(xyz, view.raw), None if intensity is None else _owned(intensity, view.raw)
+        fields = {name: _owned(values, view.raw) for name, values in fields.items()}
     cloud = PointCloud(
         xyz=xyz,
         rgb=rgb,
@@ -138,6 +143,10 @@ def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False) -> PointCloud:
         cloud.grid_shape = None
         return cloud
     return cloud.select(keep)
+
+
+def _owned(values: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    return values.copy() if np.may_share_memory(values, raw) else values
 
 
 def _dim(value: Any, name: str) -> int:

@@ -185,6 +185,10 @@ def test_no_copy_where_a_view_is_possible() -> None:
     padded.data = np.frombuffer(padded.data, np.uint8).copy()
     cloud = pointcloud2_to_cloud(padded)
     assert np.shares_memory(cloud.fields["ring"], padded.data)
+    owned = pointcloud2_to_cloud(padded, copy=True)
+    assert not np.shares_memory(owned.fields["ring"], padded.data)
+    assert not np.shares_memory(pointcloud2_to_cloud(msg, copy=True).xyz, data)
+    np.testing.assert_array_equal(owned.fields["ring"], cloud.fields["ring"])
     assert view_pointcloud2(padded).points.base is not None
 
 
