@@ -63,10 +63,6 @@ class SceneFacts:
             mask &= self.colors != not_color
         return np.flatnonzero(mask)
 
-    def count_colored(self, category: str, color: str | None) -> int:
-        """How many objects of ``category`` (and ``color`` when given) the scene holds."""
-        return len(self.members(category, color))
-
     def count(self, category: str) -> int:
         """How many objects of ``category`` the scene holds."""
         return int((self.labels == category).sum())

@@ -172,9 +172,10 @@ class _QuestionWriter:
     # Question types --------------------------------------------------------------------------------------
 
     def _counting(self, view: str) -> dict[str, Any] | None:
-        program = self._group()
-        if self.facts.count_colored(program.category, program.color) > 0 and self.rng.random() < 0.4:
-            program = self._with_relation(program) or program
+        # With a relation, start from a fact that holds, so that "how many X are REL Y" is rarely a
+        # pointless 0; without one, counts of 0 come from colours a category lacks.
+        program = (self._true_relation(view) if self.rng.random() < 0.4 else None) \
+            or self._group(allow_lacking=bool(self.rng.random() < 0.5))
         res = resolve(program, self.facts, view)
         if res.status == "borderline":
             return None
