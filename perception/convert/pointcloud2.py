@@ -37,10 +37,12 @@ class CloudView:
 
     @property
     def height(self) -> int:
+        """Rows H."""
         return int(self.points.shape[0])
 
     @property
     def width(self) -> int:
+        """Points per row W."""
         return int(self.points.shape[1])
 
     def field_bytes(self, spec: FieldSpec, nbytes: int) -> np.ndarray:
