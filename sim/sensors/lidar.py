@@ -77,7 +77,7 @@ class VirtualLidar:
         """
         cfg = self.config
         T = np.asarray(T_world_lidar, dtype=np.float64)
-        dirs_world = self._dirs @ T[:3, :3].T.astype(np.float32)
+        dirs_world = self._dirs @ np.ascontiguousarray(T[:3, :3].T, dtype=np.float32)  # (N, 3); see camera.py
         hits = raycaster.cast(T[:3, 3].astype(np.float32), dirs_world)
         r = hits.t_hit.copy()
         if cfg.range_noise_sigma_m > 0:
