@@ -124,22 +124,23 @@ class RGBDCamera:
         self.config = config or RGBDCameraConfig()
         self.intrinsics = self.config.intrinsics()
         w, h = self.config.width, self.config.height
-        u, v = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
         K = self.intrinsics
-        # Directions with unit z in the optical frame, so a hit's ray parameter is directly its depth.
-        self._dirs_cam = np.stack(
-            [(u - K.cx) / K.fx, (v - K.cy) / K.fy, np.ones_like(u)], axis=-1
-        ).reshape(-1, 3)  # (H*W, 3)
-        self._inv_len = (1.0 / np.linalg.norm(self._dirs_cam, axis=1)).astype(np.float32)  # (H*W,)
+        # Ray directions (x, y, 1) with unit z in the optical frame, so a hit's ray parameter is its depth.
+        self._ray_x = ((np.arange(w) - K.cx) / K.fx).astype(np.float32)  # (W,)
+        self._ray_y = ((np.arange(h) - K.cy) / K.fy).astype(np.float32)  # (H,)
+        self._inv_len = (1.0 / np.sqrt(self._ray_x[None, :] ** 2 + self._ray_y[:, None] ** 2 + 1.0)).reshape(
+            -1).astype(np.float32)  # (H*W,)
 
     def render(self, raycaster: SceneRaycaster, T_world_cam: np.ndarray, rng: np.random.Generator) -> RGBDRender:
         """Render colour, depth and instance ids from ``T_world_cam`` (4, 4); ``rng`` drives the noise."""
         cfg, noise = self.config, self.config.noise
         h, w = cfg.height, cfg.width
         T = np.asarray(T_world_cam, dtype=np.float64)
-        # A contiguous R^T: numpy's (N, 3) @ (3, 3) on a transposed view is ~100x slower.
-        Rt = np.ascontiguousarray(T[:3, :3].T, dtype=np.float32)
-        dirs = self._dirs_cam @ Rt  # (H*W, 3) world frame
+        R = T[:3, :3].astype(np.float32)
+        # Broadcast over rows and columns instead of (H*W, 3) @ (3, 3): that tiny-inner-dimension matmul goes
+        # through multi-threaded OpenBLAS, which stalls for 100+ ms when the cores are busy.
+        dirs = (self._ray_x[None, :, None] * R[:, 0] + self._ray_y[:, None, None] * R[:, 1] + R[:, 2]).reshape(
+            -1, 3)  # (H*W, 3) world frame
         hits = raycaster.cast(T[:3, 3].astype(np.float32), dirs)
         z = hits.t_hit  # (H*W,) depth in metres (unit-z directions)
         unit = dirs * self._inv_len[:, None]

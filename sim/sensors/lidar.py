@@ -77,7 +77,9 @@ class VirtualLidar:
         """
         cfg = self.config
         T = np.asarray(T_world_lidar, dtype=np.float64)
-        dirs_world = self._dirs @ np.ascontiguousarray(T[:3, :3].T, dtype=np.float32)  # (N, 3); see camera.py
+        R = T[:3, :3].astype(np.float32)
+        # Column sums, not a BLAS matmul (see camera.py).
+        dirs_world = self._dirs[:, :1] * R[:, 0] + self._dirs[:, 1:2] * R[:, 1] + self._dirs[:, 2:] * R[:, 2]
         hits = raycaster.cast(T[:3, 3].astype(np.float32), dirs_world)
         r = hits.t_hit.copy()
         if cfg.range_noise_sigma_m > 0:
