@@ -9,6 +9,7 @@ behind an answer is clearly true or clearly false by ``relations``; nothing bord
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -94,9 +95,13 @@ class _QuestionWriter:
             names = self.facts.view_names
             view = names[int(self.rng.integers(len(names)))]
             record = self.makers[qtype](view)
-            if record is None or record["question"] in self.asked:
+            if record is None:
                 continue
-            self.asked.add(record["question"])
+            # The same question in other words is still the same question.
+            meaning = json.dumps([qtype, record.get("program"), record["answers"]], sort_keys=True)
+            if record["question"] in self.asked or meaning in self.asked:
+                continue
+            self.asked.update((record["question"], meaning))
             if qtype == "existence":
                 self.existence_answers[record["answers"][0]] += 1
             record = {

@@ -44,6 +44,8 @@ def test_records_have_the_scanqa_fields(generated) -> None:
         assert len(records) >= len(objects)
         assert len({r["question_id"] for r in records}) == len(records)
         assert len({r["question"].lower() for r in records}) == len(records)
+        meanings = {json.dumps([r["type"], r["program"], r["answers"]], sort_keys=True) for r in records}
+        assert len(meanings) == len(records)
         for r in records:
             assert {"scene_id", "question_id", "question", "answers", "object_ids", "view", "type"} <= set(r)
             assert r["type"] in QUESTION_TYPES and r["view"] in views
