@@ -59,12 +59,12 @@ def write_preview(
         ax_map.text(o.center[0], o.center[1], f"{o.object_id} {o.color} {o.label}", fontsize=5.5,
                     ha="center", va="center", bbox={"facecolor": "white", "alpha": 0.6, "pad": 0.5, "lw": 0})
     p, d = pose.position, T[:3, 2]
-    ax_map.plot(p[0], p[1], "k^", ms=9)
+    ax_map.plot(p[0], p[1], "ko", ms=7)
     ax_map.arrow(p[0], p[1], 0.8 * d[0], 0.8 * d[1], head_width=0.12, color="k")
     ax_map.set_xlim(-hx - 0.2, hx + 0.2)
     ax_map.set_ylim(-hy - 0.2, hy + 0.2)
     ax_map.set_aspect("equal")
-    ax_map.set_title(f"top-down: {len(scene.objects)} objects (id colour label), camera ^")
+    ax_map.set_title(f"top-down: {len(scene.objects)} objects (id colour label), camera o->")
 
     ax_txt = fig.add_axes((0.69, 0.08, 0.30, 0.84))
     ax_txt.axis("off")
