@@ -19,7 +19,3 @@ class TextModelError(GroundingError):
 
 class CheckpointError(GroundingError):
     """A checkpoint is missing, truncated, or does not match the model it is loaded into."""
-
-
-class DatasetError(GroundingError):
-    """A dataset on disk does not follow the ground3d dataset format."""

@@ -44,7 +44,6 @@ class GroundingModel(nn.Module):
         c_text = self.text_encoder.width
         d = config.d_model
         self.text_proj = nn.Sequential(nn.Linear(c_text, d), nn.LayerNorm(d))
-        self.pooled_proj = nn.Sequential(nn.Linear(c_text, d), nn.LayerNorm(d))
         self.object_encoder = ObjectEncoder(config)
         self.fusion = build_fusion(config)
         self.grounding_head = GroundingHead(d, self.fusion.similarity)
@@ -119,9 +118,7 @@ class GroundingModel(nn.Module):
         objects_embedding = scene.objects.embedding if scene_index is None else scene.objects.embedding[scene_index]
         ids = scene.objects.batch.object_ids if scene_index is None else scene.objects.batch.object_ids[scene_index]
         text = text.to(device)
-        features = TextFeatures(
-            tokens=self.text_proj(text.tokens), mask=text.mask, pooled=self.pooled_proj(text.pooled)
-        )
+        features = TextFeatures(tokens=self.text_proj(text.tokens), mask=text.mask, pooled=self.text_proj(text.pooled))
         fused = self.fusion.fuse(features, memory)
         retrieval = self.contrastive_head(self.contrastive_head.embed_text(text.pooled), objects_embedding, memory.mask)
         return GroundingOutput(

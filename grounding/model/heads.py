@@ -29,8 +29,10 @@ class GroundingHead(nn.Module):
         if similarity not in ("cosine", "mlp"):
             raise ValueError(f"GroundingHead.similarity: expected 'cosine' or 'mlp', got {similarity!r}")
         self.similarity = similarity
-        self.score = _mlp(2 * d_model, d_model, 1)
-        self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        if similarity == "cosine":
+            self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        else:
+            self.score = _mlp(2 * d_model, d_model, 1)
         self.none = _mlp(2 * d_model, d_model, 1)
 
     def forward(self, fused: FusionOutput) -> GroundingScores:

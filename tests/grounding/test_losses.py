@@ -1,0 +1,48 @@
+"""Loss functions against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from grounding.model.outputs import AnswerScores, GroundingScores
+from grounding.training.losses import answer_loss, evidence_loss, grounding_loss, info_nce
+
+
+def test_grounding_loss_uses_none_column_for_absent_targets() -> None:
+    logits = torch.tensor([[5.0, 0.0, float("-inf")], [0.0, 0.0, 0.0]])
+    none = torch.tensor([0.0, 10.0])
+    scores = GroundingScores(logits, none)
+    good = grounding_loss(scores, torch.tensor([0, -1]))
+    bad = grounding_loss(scores, torch.tensor([1, 0]))
+    assert float(good) < 0.01 < float(bad)
+    expected = -(torch.log_softmax(torch.tensor([0.0, 0.0, 0.0, 10.0]), 0)[0])
+    single = grounding_loss(GroundingScores(logits[1:], none[1:]), torch.tensor([0]))
+    torch.testing.assert_close(single, expected)
+
+
+def test_answer_loss_soft_targets_and_skipped_rows() -> None:
+    logits = torch.zeros(2, 4)
+    targets = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    loss = answer_loss(AnswerScores(logits, torch.zeros(2, 1)), targets)
+    torch.testing.assert_close(loss, torch.tensor(math.log(4.0)))
+    none = answer_loss(AnswerScores(logits, torch.zeros(2, 1)), torch.zeros(2, 4))
+    assert float(none) == 0.0 and none.requires_grad is False
+
+
+def test_evidence_loss_ignores_padding() -> None:
+    ev = torch.tensor([[10.0, -10.0, float("-inf")]])
+    mask = torch.tensor([[True, True, False]])
+    loss = evidence_loss(AnswerScores(torch.zeros(1, 2), ev), torch.tensor([[1.0, 0.0, 1.0]]), mask)
+    assert float(loss) < 1e-3 and math.isfinite(float(loss))
+
+
+def test_info_nce_uniform_is_log_of_candidates_and_masks_padding() -> None:
+    text = torch.nn.functional.normalize(torch.ones(1, 4), dim=-1)
+    objs = torch.zeros(2, 3, 4)  # every similarity 0 -> uniform over the valid objects
+    mask = torch.tensor([[True, True, False], [True, False, False]])
+    loss = info_nce(text, objs, mask, torch.tensor([0]), torch.tensor(10.0))
+    torch.testing.assert_close(loss, torch.tensor(math.log(3.0)))
+    objs[0, 1] = text[0]
+    assert float(info_nce(text, objs, mask, torch.tensor([1]), torch.tensor(10.0))) < 0.01
