@@ -42,16 +42,20 @@ View-independent:
   >= ``next_z_true`` (false at 0), so a mug on a table is *on* it, not *next to* it.
 - ``near``: 3D box distance <= ``t = clip(near_scale * s, near_min, near_max)`` (false at ``1.5 t + 0.05``).
 - ``far_from``: 3D box distance >= ``t = clip(far_scale * s, far_min, far_max)`` (false at ``0.7 t``).
-- ``between`` (ternary): in the floor plane, with L = |B C| between centres, L >= ``between_min_len``;
+- ``between`` (ternary): in the floor plane, with L = |B C| between centres, L >= ``between_min_len`` (false
+  0.1 m shorter);
   A's centre projects onto B->C at t in [0.2, 0.8] (false outside [0.05, 0.95]); its distance from the
   line is <= ``clip(0.2 L, 0.1, 0.4)`` (false 0.15 m further).
 
 Rankings (superlatives and ordinals) over a set of members (see ``rank_scores``):
 ``closest_to`` / ``farthest_from`` B (3D centre distance), ``leftmost`` / ``rightmost`` (centre x in the view),
 ``nearest_to_viewer`` (3D centre distance to the camera), ``tallest`` (height), ``largest`` / ``smallest``
-(box volume), ``ordinal`` (k-th by centre x from the left or right). A member is clearly k-th when the
-comparisons that clear their margin pin its rank to k; view-dependent rankings only count the members
-clearly in front of the viewer.
+(box volume), ``ordinal`` (k-th by centre x from the left or right). One member ranks clearly before another
+when it leads by the margin: ``rank_x_margin`` in x; ``max(distance_margin, distance_rel_margin * d)`` in
+distance (d the smaller one); ``max(height_margin, height_rel_margin * h)`` in height; a volume ratio of
+``volume_ratio``. A member is clearly k-th when those clear comparisons pin its rank to k, clearly not when
+they rule k out, borderline otherwise. View-dependent rankings count only the members clearly in front of
+the viewer (and are all borderline when one member is borderline in depth).
 """
 
 from __future__ import annotations
