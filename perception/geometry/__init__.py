@@ -1,0 +1,40 @@
+"""Geometric perception with open3d: preprocessing, support planes, clustering into object proposals,
+multi-frame fusion with stable object ids, and proposal evaluation."""
+
+from perception.geometry.clustering import ClusterConfig, cluster_points
+from perception.geometry.errors import GeometryConfigError
+from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
+from perception.geometry.planes import PlaneConfig, PlaneSegmentation, SupportPlane, segment_planes
+from perception.geometry.preprocess import (
+    CropConfig,
+    NormalConfig,
+    OutlierConfig,
+    PreprocessConfig,
+    PreprocessedCloud,
+    VoxelConfig,
+    preprocess,
+)
+from perception.geometry.proposals import GeometryConfig, GeometryResult, ProposalConfig, extract_proposals
+
+__all__ = [
+    "ClusterConfig",
+    "CropConfig",
+    "GeometryConfig",
+    "GeometryConfigError",
+    "GeometryResult",
+    "NormalConfig",
+    "OutlierConfig",
+    "PlaneConfig",
+    "PlaneSegmentation",
+    "PreprocessConfig",
+    "PreprocessedCloud",
+    "ProposalConfig",
+    "SupportPlane",
+    "VoxelConfig",
+    "cluster_points",
+    "extract_proposals",
+    "gravity_aligned_box",
+    "min_area_rectangle",
+    "preprocess",
+    "segment_planes",
+]

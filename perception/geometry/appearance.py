@@ -1,0 +1,37 @@
+"""Appearance statistics of a proposal: mean colour and a per-channel HSV histogram."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perception.proposal import COLOR_HIST_BINS
+
+
+def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 HSV in [0, 1] of colours (M, 3) uint8. Hue is 0 for greys.
+
+    Vectorised here because matplotlib's ``rgb_to_hsv`` validates and copies more than this hot path needs.
+    """
+    x = rgb.astype(np.float32) / 255.0  # (M, 3)
+    r, g, b = x[:, 0], x[:, 1], x[:, 2]
+    v = x.max(axis=1)
+    delta = v - x.min(axis=1)
+    safe = np.where(delta > 0, delta, 1.0)
+    hue = np.where(v == r, (g - b) / safe, np.where(v == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe))
+    hue = np.where(delta > 0, np.mod(hue / 6.0, 1.0), 0.0)
+    sat = np.where(v > 0, delta / np.where(v > 0, v, 1.0), 0.0)
+    return np.stack([hue, sat, v], axis=1).astype(np.float32)
+
+
+def hsv_histogram(rgb: np.ndarray, bins: int = COLOR_HIST_BINS) -> np.ndarray:
+    """(3 * bins,) float32 histograms of H, S and V of colours (M, 3) uint8, each channel summing to 1."""
+    hsv = rgb_to_hsv(rgb)
+    cells = np.minimum((hsv * bins).astype(np.int64), bins - 1)  # (M, 3)
+    cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins)
+    hist = np.bincount(cells.ravel(), minlength=3 * bins).astype(np.float32)
+    return hist / max(rgb.shape[0], 1)
+
+
+def histogram_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Histogram intersection of two ``hsv_histogram`` outputs, in [0, 1] (1 = identical)."""
+    return float(np.minimum(a, b).sum() / 3.0)

@@ -1,0 +1,161 @@
+"""Proposal quality against ground-truth instances: recall at IoU 0.25 / 0.5 and precision.
+
+Both sides are compared as axis-aligned boxes of points: a proposal's ``aabb`` against the box of the
+instance's visible points (the whole instance in a full-scene cloud, its pixels in one view). For a single
+RGB-D view the instance of each back-projected pixel is the instance of the nearest scene point within
+``label_radius``, since the dataset stores instances on the scene cloud, not per view.
+
+Run: ``python -m perception.geometry.evaluate --data /tmp/g3d-data/sim200 --split test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from perception.box3d import Box3D
+from perception.convert import rgbd_frame_to_cloud
+from perception.dataset import Dataset
+from perception.geometry.proposals import GeometryConfig, extract_proposals
+from perception.point_cloud import PointCloud
+from perception.proposal import ObjectProposal
+
+IOU_THRESHOLDS = (0.25, 0.5)
+
+
+@dataclass
+class ProposalScores:
+    """Counts and rates over a set of clouds."""
+
+    num_clouds: int = 0
+    """Clouds evaluated."""
+    num_objects: int = 0
+    """Ground-truth objects with at least ``min_points`` visible points."""
+    num_proposals: int = 0
+    """Proposals made."""
+    matched: dict[str, int] = field(default_factory=dict)
+    """Objects matched one-to-one by a proposal, per IoU threshold ("0.25", "0.5")."""
+
+    def recall(self, iou: float) -> float:
+        """Matched objects / objects at threshold ``iou``."""
+        return self.matched.get(str(iou), 0) / max(self.num_objects, 1)
+
+    def precision(self, iou: float) -> float:
+        """Matched proposals / proposals at threshold ``iou``."""
+        return self.matched.get(str(iou), 0) / max(self.num_proposals, 1)
+
+    def add(self, other: ProposalScores) -> None:
+        self.num_clouds += other.num_clouds
+        self.num_objects += other.num_objects
+        self.num_proposals += other.num_proposals
+        for k, v in other.matched.items():
+            self.matched[k] = self.matched.get(k, 0) + v
+
+    def summary(self) -> dict[str, float]:
+        """Flat dict of the counts and of recall / precision at each threshold."""
+        out: dict[str, float] = {
+            "clouds": self.num_clouds, "objects": self.num_objects, "proposals": self.num_proposals
+        }
+        for t in IOU_THRESHOLDS:
+            out[f"recall@{t}"] = round(self.recall(t), 4)
+            out[f"precision@{t}"] = round(self.precision(t), 4)
+        return out
+
+
+@dataclass
+class EvaluationReport:
+    """Scores on full-scene clouds and on single RGB-D views."""
+
+    scenes: ProposalScores
+    """Full-scene clouds (scene.npz)."""
+    views: ProposalScores
+    """Single RGB-D views, back-projected into the world frame."""
+
+
+def score_proposals(
+    proposals: list[ObjectProposal], points: np.ndarray, instance: np.ndarray, min_points: int = 50
+) -> ProposalScores:
+    """Match proposals to the instances of points (N, 3) / instance (N,) (-1 background) by AABB IoU.
+
+    Greedy one-to-one matching by decreasing IoU, per threshold. Instances with fewer than ``min_points``
+    points are not counted, and a proposal matching one of them is left out of the precision.
+    """
+    ids, counts = np.unique(instance[instance >= 0], return_counts=True)
+    boxes = [Box3D.from_points_axis_aligned(points[instance == i].astype(np.float64)) for i in ids]
+    counted = counts >= min_points
+    iou = np.array([[p.aabb.iou(b) for b in boxes] for p in proposals]).reshape(len(proposals), len(boxes))
+    # Proposals whose best match is an uncounted (barely visible) instance neither help nor hurt.
+    ignored = np.zeros(len(proposals), dtype=bool)
+    if len(boxes) and len(proposals):
+        best = iou.argmax(axis=1)
+        ignored = ~counted[best] & (iou.max(axis=1) >= IOU_THRESHOLDS[0])
+    scores = ProposalScores(num_clouds=1, num_objects=int(counted.sum()), num_proposals=int((~ignored).sum()))
+    for t in IOU_THRESHOLDS:
+        scores.matched[str(t)] = _greedy_matches(np.where(ignored[:, None], 0.0, iou[:, counted]), t)
+    return scores
+
+
+def _greedy_matches(iou: np.ndarray, threshold: float) -> int:
+    matched = 0
+    iou = iou.copy()
+    while iou.size and iou.max() >= threshold:
+        r, c = np.unravel_index(int(iou.argmax()), iou.shape)
+        iou[r, :] = 0.0
+        iou[:, c] = 0.0
+        matched += 1
+    return matched
+
+
+def evaluate_proposals(
+    dataset_root: str,
+    split: str = "test",
+    config: GeometryConfig | None = None,
+    max_scenes: int | None = None,
+    views: bool = True,
+    min_points: int = 50,
+    label_radius: float = 0.03,
+) -> EvaluationReport:
+    """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``."""
+    config = config or GeometryConfig()
+    dataset = Dataset(dataset_root)
+    scene_ids = dataset.splits[split][:max_scenes]
+    report = EvaluationReport(scenes=ProposalScores(), views=ProposalScores())
+    for scene_id in scene_ids:
+        scene = dataset.scene(scene_id)
+        cloud = PointCloud(xyz=scene.points, rgb=scene.colors, frame_id="world")
+        result = extract_proposals(cloud, config)
+        report.scenes.add(score_proposals(result.proposals, scene.points, scene.instance, min_points))
+        if not views:
+            continue
+        tree = cKDTree(scene.points)
+        for view in scene.views:
+            world = rgbd_frame_to_cloud(view.frame(), world=True).finite()
+            dist, nearest = tree.query(world.xyz, distance_upper_bound=label_radius)
+            hit = np.isfinite(dist)
+            labels = np.full(len(world), -1, dtype=np.int32)
+            labels[hit] = scene.instance[nearest[hit]]
+            view_result = extract_proposals(world, config)
+            report.views.add(score_proposals(view_result.proposals, world.xyz, labels, min_points))
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: print the scores as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="dataset root (format version 1)")
+    parser.add_argument("--split", default="test", help="split to evaluate")
+    parser.add_argument("--max-scenes", type=int, default=None, help="evaluate only the first scenes")
+    parser.add_argument("--no-views", action="store_true", help="skip the single RGB-D views")
+    parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
+    args = parser.parse_args(argv)
+    report = evaluate_proposals(args.data, args.split, max_scenes=args.max_scenes, views=not args.no_views,
+                                min_points=args.min_points)
+    print(json.dumps({"scenes": report.scenes.summary(), "views": report.views.summary()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Object proposals from a cloud: preprocess, remove support planes, cluster, and describe each cluster.
+
+Objects standing on a support surface (a table top, a shelf board) are clustered apart from the furniture
+under them: the points above a support patch and inside its footprint form their own pool. A cluster in that
+pool that spans most of its support's width is a part of the furniture (a chair back over its seat, a sofa
+back) and goes back to the furniture pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from perception.box3d import Box3D
+from perception.geometry.appearance import hsv_histogram
+from perception.geometry.clustering import ClusterConfig, cluster_points
+from perception.geometry.errors import GeometryConfigError
+from perception.geometry.footprint import gravity_aligned_box
+from perception.geometry.planes import (
+    HORIZONTAL,
+    PlaneConfig,
+    PlaneSegmentation,
+    SupportPlane,
+    dominant_planes,
+    support_planes,
+)
+from perception.geometry.preprocess import (
+    PreprocessConfig,
+    PreprocessedCloud,
+    downsample,
+    estimate_normals,
+    outlier_mask,
+)
+from perception.point_cloud import PointCloud
+from perception.proposal import ObjectProposal
+
+
+@dataclass
+class ProposalConfig:
+    """How clusters become proposals."""
+
+    support_clearance: float = 0.6
+    """Points up to this far above a support patch (and inside its footprint) are objects on it, metres."""
+    support_margin: float = 0.008
+    """Points closer than this above a support patch belong to the patch, metres; plane inliers further
+    above it are object points."""
+    footprint_grow_cells: int = -1
+    """Cells the support footprint is grown by when testing what stands on it; negative shrinks it, which
+    keeps the side panels of a shelf, standing at the edge of each board, out of the objects."""
+    underside_gap: float = 0.1
+    """A horizontal patch with another one covering it at most this far above is an underside, metres."""
+    furniture_span: float = 0.8
+    """A cluster on a support spanning this fraction of the support's width is part of the furniture."""
+    supports_are_objects: bool = True
+    """Horizontal patches above the floor (table tops, shelf boards) join the clusters of their furniture;
+    False leaves them out of every proposal, as background."""
+    min_points: int = 20
+    """Smallest proposal, in input points."""
+    max_size: float = 4.0
+    """Clusters longer than this on any axis (leftover walls, room-sized clutter) are dropped, metres."""
+
+    def __post_init__(self) -> None:
+        if self.support_clearance <= self.support_margin or self.support_margin < 0:
+            raise GeometryConfigError(
+                f"ProposalConfig.support_clearance/support_margin: expected 0 <= margin < clearance, got "
+                f"{self.support_margin}, {self.support_clearance}"
+            )
+        if self.underside_gap < 0:
+            raise GeometryConfigError(f"ProposalConfig.underside_gap: expected >= 0, got {self.underside_gap}")
+        if not 0.0 < self.furniture_span <= 1.0:
+            raise GeometryConfigError(f"ProposalConfig.furniture_span: expected in (0, 1], got {self.furniture_span}")
+        if self.min_points < 1 or self.max_size <= 0:
+            raise GeometryConfigError(
+                f"ProposalConfig: expected min_points >= 1 and max_size > 0, got {self.min_points}, {self.max_size}"
+            )
+
+
+@dataclass
+class GeometryConfig:
+    """The whole geometric chain, one sub-config per step."""
+
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    """Crop, voxel downsample, outlier removal, normals."""
+    planes: PlaneConfig = field(default_factory=PlaneConfig)
+    """Support and wall plane removal."""
+    clustering: ClusterConfig = field(default_factory=ClusterConfig)
+    """Clustering of what is left."""
+    proposals: ProposalConfig = field(default_factory=ProposalConfig)
+    """Cluster -> proposal rules."""
+
+
+@dataclass
+class GeometryResult:
+    """Proposals and the scene context they were cut from."""
+
+    proposals: list[ObjectProposal]
+    """Object proposals, ids 0..K-1 in a deterministic order."""
+    planes: list[SupportPlane]
+    """Removed support and wall patches."""
+    cloud: PreprocessedCloud
+    """The preprocessed (downsampled) cloud."""
+    point_label: np.ndarray
+    """(V,) int64 proposal index of each downsampled point, -1 for planes, noise and dropped clusters."""
+
+
+def extract_proposals(cloud: PointCloud, config: GeometryConfig | None = None) -> GeometryResult:
+    """Run the chain on ``cloud`` (N points, z up in its frame) and return its proposals and planes."""
+    config = config or GeometryConfig()
+    pre = downsample(cloud, config.preprocess)
+    segmentation = dominant_planes(pre.points, config.planes)
+    keep = outlier_mask(pre.points, config.preprocess.outliers, protected=segmentation.point_plane >= 0)
+    pre, segmentation = pre.select(keep), segmentation.select(keep)
+    pre.normals = estimate_normals(pre.points, config.preprocess.normals, segmentation.known_normals())
+    segmentation = support_planes(pre.points, pre.normals, segmentation, config.planes)
+    labels = _cluster(pre.points, segmentation, config)
+    proposals, labels = _describe(cloud, pre, labels, config.proposals)
+    return GeometryResult(proposals=proposals, planes=segmentation.planes, cloud=pre, point_label=labels)
+
+
+def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig) -> np.ndarray:
+    """(V,) int64 cluster label per downsampled point: objects on supports first, then furniture."""
+    rules = config.proposals
+    # RANSAC's band also catches the lowest centimetre of what stands on a surface (a laptop's base);
+    # inliers clearly above their fitted surface go back to the object points.
+    point_plane = seg.point_plane.copy()
+    for i, plane in enumerate(seg.planes):
+        rows = np.flatnonzero(point_plane == i)
+        if plane.kind == HORIZONTAL:
+            point_plane[rows[plane.signed_distance(points[rows]) > rules.support_margin]] = -1
+    seg = PlaneSegmentation(seg.planes, point_plane, seg.up)
+    supports = _support_surfaces(points, seg, rules)
+    free = seg.point_plane < 0  # (V,)
+    on_support = np.full(points.shape[0], -1, dtype=np.int64)
+    for i in supports:
+        plane = seg.planes[i]
+        rows = np.flatnonzero(free & (on_support < 0))
+        above = plane.signed_distance(points[rows])  # (R,) height over the plane
+        rows = rows[(above > rules.support_margin) & (above <= rules.support_clearance)]
+        on_support[rows[plane.covers(points[rows], grow_cells=rules.footprint_grow_cells)]] = i
+
+    labels = np.full(points.shape[0], -1, dtype=np.int64)
+    object_rows = np.flatnonzero(on_support >= 0)
+    object_labels = cluster_points(points[object_rows], config.clustering)
+    furniture = free & (on_support < 0)
+    next_label = 0
+    for k in range(int(object_labels.max(initial=-1)) + 1):
+        rows = object_rows[object_labels == k]
+        support = seg.planes[int(np.bincount(on_support[rows]).argmax())]
+        if _spans_support(points[rows], support, rules.furniture_span):
+            furniture[rows] = True
+            continue
+        # The support's inliers under the object (its base, within the plane's band) belong to the object.
+        box = gravity_aligned_box(points[rows])
+        box.size[2] += 2 * config.planes.distance_threshold
+        box.center[2] -= config.planes.distance_threshold
+        base = np.flatnonzero((seg.point_plane >= 0) & (labels < 0))
+        base = base[box.contains(points[base])]
+        labels[rows] = next_label
+        labels[base] = next_label
+        next_label += 1
+    if rules.supports_are_objects:
+        for i, plane in enumerate(seg.planes):
+            if plane.kind == HORIZONTAL and not plane.is_floor:
+                furniture |= (seg.point_plane == i) & (labels < 0)
+    furniture_rows = np.flatnonzero(furniture)
+    furniture_labels = cluster_points(points[furniture_rows], config.clustering)
+    clustered = furniture_labels >= 0
+    labels[furniture_rows[clustered]] = furniture_labels[clustered] + next_label
+    return labels
+
+
+def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: ProposalConfig) -> list[int]:
+    """Horizontal non-floor patches that hold objects, lowest first; demoted patches lose their plane label.
+
+    Not a support: the underside of a patch just above it (a table top's lower face), and a patch standing
+    on a lower support without spanning it (a laptop's base on a table), which is part of an object. A
+    patch spanning the one below (the next shelf board) stays a support.
+    """
+    horizontal = sorted(
+        (i for i, p in enumerate(seg.planes) if p.kind == HORIZONTAL and not p.is_floor),
+        key=lambda i: seg.planes[i].height,
+    )
+    patches = {i: points[seg.point_plane == i] for i in horizontal}
+    supports: list[int] = []
+    for i in horizontal:
+        plane = seg.planes[i]
+        if patches[i].shape[0] == 0:
+            continue
+        underside = any(
+            0.0 < seg.planes[j].height - plane.height <= rules.underside_gap
+            and seg.planes[j].covers(patches[i]).mean() > 0.5
+            for j in horizontal
+            if j != i
+        )
+        if underside:
+            continue
+        on_lower = any(
+            0.0 < plane.height - seg.planes[j].height <= rules.support_clearance
+            and seg.planes[j].covers(patches[i]).mean() > 0.5
+            and not _spans_support(patches[i], seg.planes[j], rules.furniture_span)
+            for j in supports
+        )
+        if on_lower:
+            seg.point_plane[seg.point_plane == i] = -1
+        else:
+            supports.append(i)
+    return supports
+
+
+def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> bool:
+    """Whether points (M, 3) stretch over ``ratio`` of the patch's length or width."""
+    center, size, angle = plane.footprint_rectangle()
+    c, s = np.cos(angle), np.sin(angle)
+    local = (plane.to_uv(points) - center) @ np.array([[c, -s], [s, c]])  # (M, 2) in the rectangle's axes
+    span = local.max(axis=0) - local.min(axis=0)  # (2,)
+    return bool((span >= ratio * size).any())
+
+
+def _describe(
+    cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, rules: ProposalConfig
+) -> tuple[list[ObjectProposal], np.ndarray]:
+    """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones."""
+    point_label = np.full(pre.point_to_voxel.shape[0], -1, dtype=np.int64)  # (N,)
+    mapped = pre.point_to_voxel >= 0
+    point_label[mapped] = labels[pre.point_to_voxel[mapped]]
+    member = np.flatnonzero(point_label >= 0)  # (P,) input rows in some cluster
+    order = np.argsort(point_label[member], kind="stable")
+    member = member[order]
+    bounds = np.searchsorted(point_label[member], np.arange(int(labels.max(initial=-1)) + 2))
+    proposals: list[ObjectProposal] = []
+    new_label = np.full(int(labels.max(initial=-1)) + 1, -1, dtype=np.int64)
+    for k in range(bounds.size - 1):
+        idx = member[bounds[k] : bounds[k + 1]].astype(np.int64)
+        if idx.size < rules.min_points:
+            continue
+        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx)
+        if proposal.aabb.size.max() > rules.max_size:
+            continue
+        new_label[k] = len(proposals)
+        proposals.append(proposal)
+    relabelled = np.where(labels >= 0, new_label[np.maximum(labels, 0)], -1)
+    return proposals, relabelled
+
+
+def _colors(cloud: PointCloud, idx: np.ndarray) -> np.ndarray:
+    if cloud.rgb is None:
+        return np.full((idx.size, 3), 128, dtype=np.uint8)
+    return cloud.rgb[idx]
+
+
+def make_proposal(object_id: int, points: np.ndarray, colors: np.ndarray, indices: np.ndarray) -> ObjectProposal:
+    """A proposal from its points (M, 3) float32, colours (M, 3) uint8 and input indices (M,) int64."""
+    return ObjectProposal(
+        object_id=object_id,
+        points=points.astype(np.float32, copy=False),
+        colors=colors,
+        indices=indices.astype(np.int64, copy=False),
+        aabb=Box3D.from_points_axis_aligned(points.astype(np.float64)),
+        obb=gravity_aligned_box(points),
+        mean_color=colors.mean(axis=0).astype(np.float32),
+        color_hist=hsv_histogram(colors),
+    )
