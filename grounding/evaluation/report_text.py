@@ -31,7 +31,10 @@ def format_report(r: dict[str, Any]) -> str:
         f"ECE (calibrated / T=1)    {_pct(r['ece'])} / {_pct(r['ece_uncalibrated'])}",
         f"absent -> not found       {_pct(ab['absent_not_found_rate'])}   (n={ab['n_absent']})",
         f"present -> not found      {_pct(ab['present_not_found_rate'])}   (n={ab['n_present']})",
-        f"ambiguous answers         {_pct(r['ambiguous_rate'])}",
+        f"ambiguous -> ambiguous    {_pct(r['ambiguity']['detected_rate'])}   (n={r['ambiguity']['n']}, "
+        f"candidate recall {_pct(r['ambiguity']['candidate_recall'])})",
+        f"present -> ambiguous      {_pct(r['ambiguity']['false_ambiguous_rate'])}",
+        f"anchor recall             {_pct(r['anchor_recall'])}",
         "query latency p50         "
         + ("n/a" if r["latency_ms_p50"] is None else f"{r['latency_ms_p50']:.1f} ms new text")
         + ("" if r["latency_ms_p50_repeat_text"] is None else f", {r['latency_ms_p50_repeat_text']:.1f} ms repeated"),

@@ -99,11 +99,31 @@ class Collected:
     latency_repeat_text_ms: list[float] = field(default_factory=list)
     """ground() latencies on cached scenes with a cached text."""
     statuses: list[str] = field(default_factory=list)
-    """Status per referring query."""
+    """Status per referring query with a present or absent target."""
     present: list[bool] = field(default_factory=list)
-    """Whether each referring query's target exists in the scene."""
+    """Whether each of those queries' target exists in the scene."""
+    ambiguous_detected: list[bool] = field(default_factory=list)
+    """Per query the dataset marks ambiguous (several objects fit): whether the engine said "ambiguous"."""
+    ambiguous_candidate_recall: list[float] = field(default_factory=list)
+    """Per such query: share of the dataset's candidates among the engine's candidates."""
+    anchor_recall: list[float] = field(default_factory=list)
+    """Per found query whose record names anchor objects: share of them among the reported anchors."""
     n_scenes: int = 0
     """Scenes evaluated."""
+
+
+def target_kind(item: QueryItem) -> str:
+    """ "present", "absent" or "ambiguous" (the dataset's ``status`` when given, else from object_id)."""
+    status = str(item.record.extra.get("status", "")) if item.record is not None else ""
+    if status in ("absent", "ambiguous"):
+        return status
+    return "present" if int(item.record.object_id) >= 0 else "absent"
+
+
+def is_unique(item: QueryItem) -> bool:
+    """ScanRefer's split: the dataset writes "unique"/"multiple" (or a bool); else the label count decides."""
+    u = item.record.extra.get("unique", item.unique) if item.record is not None else item.unique
+    return u.lower() == "unique" if isinstance(u, str) else bool(u)
 
 
 def _groups(items: Sequence[QueryItem]) -> dict[str, list[QueryItem]]:
@@ -160,7 +180,15 @@ def _scene(
             chunk = group[start : start + config.batch_size]
             results, raw = engine.ground_batch_with_outputs([it.text for it in chunk], chunk[0].view)
             for b, (it, res) in enumerate(zip(chunk, results, strict=True)):
-                target_id = int(it.record.object_id)
+                kind = target_kind(it)
+                if kind == "ambiguous":
+                    wanted = [int(i) for i in it.record.extra.get("candidate_ids", [])]
+                    out.ambiguous_detected.append(res.status == "ambiguous")
+                    if wanted and res.status == "ambiguous":
+                        got = set(_candidate_gt_ids(res, prop_ids, gt_boxes, gt_ids, config))
+                        out.ambiguous_candidate_recall.append(len(got & set(wanted)) / len(wanted))
+                    continue
+                target_id = int(it.record.object_id) if kind == "present" else -1
                 target_box = gt_boxes.get(target_id)
                 if config.proposals == "oracle":
                     col = it.target
@@ -174,7 +202,7 @@ def _scene(
                         target_id=target_id,
                         predicted_id=predicted_id,
                         status=res.status,
-                        unique=bool(it.unique),
+                        unique=is_unique(it),
                         view_dependent=it.view_dependent,
                         relation=it.relation or "none",
                         predicted_box=res.box,
@@ -183,6 +211,14 @@ def _scene(
                 )
                 out.statuses.append(res.status)
                 out.present.append(target_id >= 0)
+                anchors_gt = [int(i) for i in it.record.extra.get("anchor_ids", [])]
+                if anchors_gt and res.status == "found" and res.evidence is not None:
+                    got = {a.object_id for a in res.evidence.anchors}
+                    if config.proposals == "predicted":
+                        got = {
+                            g for g in (_gt_of(a.box, gt_boxes, gt_ids, config) for a in res.evidence.anchors) if g >= 0
+                        }
+                    out.anchor_recall.append(len(got & set(anchors_gt)) / len(anchors_gt))
                 if raw is not None:
                     k = len(prop_ids)
                     out.logits.append(raw.grounding.logits_with_none()[b].double().cpu().numpy()[np.r_[0:k, -1]])
@@ -202,6 +238,24 @@ def _scene(
         engine.clear_text_cache()
         out.latency_new_text_ms.append(engine.ground(it.text, it.view).latency_ms)
         out.latency_repeat_text_ms.append(engine.ground(it.text, it.view).latency_ms)
+
+
+def _gt_of(box: Any, gt_boxes: dict[int, Any], gt_ids: list[int], config: EvalConfig) -> int:
+    j = best_match(box, [gt_boxes[g] for g in gt_ids], config.match_iou)
+    return -1 if j < 0 else gt_ids[j]
+
+
+def _candidate_gt_ids(
+    res: Any, prop_ids: list[int], gt_boxes: dict[int, Any], gt_ids: list[int], config: EvalConfig
+) -> list[int]:
+    """Ground-truth ids of a result's candidates (themselves for oracle proposals, matched by IoU otherwise)."""
+    if config.proposals == "oracle":
+        return [c.object_id for c in res.candidates]
+    return [g for g in (_gt_of(c.box, gt_boxes, gt_ids, config) for c in res.candidates) if g >= 0]
+
+
+def _mean(xs: Sequence[float] | Sequence[bool]) -> float | None:
+    return float(np.mean(xs)) if len(xs) else None
 
 
 def report(engine: SceneQueryEngine, collected: Collected, config: EvalConfig, checkpoint: str) -> dict[str, Any]:
@@ -226,7 +280,13 @@ def report(engine: SceneQueryEngine, collected: Collected, config: EvalConfig, c
         "ece": ece_of(c.logits, c.targets, T) if c.logits else None,
         "ece_uncalibrated": ece_of(c.logits, c.targets, 1.0) if c.logits else None,
         "abstention": abstention_report(c.statuses, c.present).to_json(),
-        "ambiguous_rate": float(np.mean([s == "ambiguous" for s in c.statuses])) if c.statuses else None,
+        "ambiguity": {
+            "n": len(c.ambiguous_detected),
+            "detected_rate": _mean(c.ambiguous_detected),
+            "candidate_recall": _mean(c.ambiguous_candidate_recall),
+            "false_ambiguous_rate": _mean([s == "ambiguous" for s, p in zip(c.statuses, c.present, strict=True) if p]),
+        },
+        "anchor_recall": _mean(c.anchor_recall),
         "latency_ms_p50": percentile_ms(c.latency_new_text_ms),
         "latency_ms_p50_repeat_text": percentile_ms(c.latency_repeat_text_ms),
         "int8": engine.config.int8,

@@ -40,6 +40,20 @@ REFER = [
     ("s2", 7, "the red cup on the right", "right_of", True),
     ("s2", -1, "the yellow lamp", "none", False),
 ]
+# Several objects fit: the dataset marks it ambiguous and lists the candidates.
+AMBIGUOUS = {
+    "scene_id": "s0",
+    "object_id": -1,
+    "object_name": "mug",
+    "ann_id": 99,
+    "description": "the mug",
+    "view": VIEW,
+    "relation": "attribute",
+    "view_dependent": False,
+    "status": "ambiguous",
+    "candidate_ids": [1, 2],
+    "unique": "multiple",
+}
 QA = [("s0", "how many mugs are there?", ["2"]), ("s1", "what colour is the box?", ["green"])]
 
 
@@ -100,6 +114,7 @@ def write_dataset(root: Path) -> Path:
                 }
                 for i, (s, t, d, r, vd) in enumerate(REFER)
             ]
+            + [AMBIGUOUS]
         )
     )
     (root / "qa.json").write_text(
@@ -153,6 +168,15 @@ def test_eval_figures_on_a_model_that_always_picks_the_first_object(tmp_path: Pa
     assert r["qa_em@10"] == 0.5 and 0.0 <= r["qa_em@1"] <= 0.5
     assert 0.0 <= r["retrieval_recall@1"] <= r["retrieval_recall@5"] == 1.0  # at most 3 objects per scene
     assert 0.0 <= r["ece"] <= 1.0 and r["latency_ms_p50"] > 0 and r["latency_ms_p50_repeat_text"] > 0
+    assert r["ambiguity"] == {"n": 1, "detected_rate": 0.0, "candidate_recall": None, "false_ambiguous_rate": 0.0}
+
+
+def test_ties_within_the_margin_are_reported_ambiguous(tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data")
+    engine = SceneQueryEngine(first_object_model(), CalibrationParams(ambiguity_margin=0.05))
+    r = evaluate(engine, data, EvalConfig(split="test", latency_queries=0))
+    assert r["ambiguity"] == {"n": 1, "detected_rate": 1.0, "candidate_recall": 1.0, "false_ambiguous_rate": 1.0}
+    assert r["grounding_accuracy"]["overall"] == pytest.approx(2 / 5)  # an ambiguous answer counts its top pick
 
 
 def test_none_dominant_model_abstains_on_everything(tmp_path: Path) -> None:
