@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from perception import Box3D, FrameOrderError, ObjectProposal, PointCloud, RGBDFrame
+from perception.frame_guard import FrameGuard, FrameGuardConfig
 from ros_nodes import wire
 from ros_nodes.errors import RosNodesError
 from ros_nodes.pose_buffer import PoseBuffer, transform_to_matrix
@@ -47,6 +48,8 @@ class PerceptionSessionConfig:
     """Points per object in the scene summary (evenly spaced over the object's points)."""
     depth_scale: float = 1000.0
     """Units per metre of a 16UC1 depth image."""
+    max_speed_m_s: float = 10.0
+    """Fastest believable sensor motion between two updates; a faster pose change is a jump (FrameOrderError)."""
 
     def __post_init__(self) -> None:
         if self.input_mode not in INPUT_MODES:
@@ -60,6 +63,8 @@ class PerceptionSessionConfig:
             raise RosNodesError(f"scene_sample_points: expected in [0, 100000], got {self.scene_sample_points}")
         if not self.depth_scale > 0:
             raise RosNodesError(f"depth_scale: expected > 0, got {self.depth_scale}")
+        if not 0.0 < self.max_speed_m_s < math.inf:
+            raise RosNodesError(f"max_speed_m_s: expected a finite value > 0, got {self.max_speed_m_s}")
 
 
 @dataclass
@@ -82,6 +87,8 @@ class PerceptionSession:
     def __init__(self, config: PerceptionSessionConfig | None = None) -> None:
         self.config = config or PerceptionSessionConfig()
         self.poses = PoseBuffer()
+        self.guard = FrameGuard(FrameGuardConfig(max_speed_m_s=self.config.max_speed_m_s))
+        """Refuses frames whose pose jumped since the last update (a wrong pose would smear the fused map)."""
         self.tf_lookup: Callable[[str, int], np.ndarray | None] | None = None
         """Set by a node when tf2_ros is available: (frame, stamp_ns) -> T_world_frame or None."""
         self._perception: Any = None
@@ -108,6 +115,7 @@ class PerceptionSession:
         if self._perception is not None:
             self._perception.reset()
         self.poses.clear()
+        self.guard.reset()
         self._last_update_ns = None
         self.version = 0
         self.proposals = []
@@ -136,8 +144,9 @@ class PerceptionSession:
         stamp_ns = wire.stamp_to_ns(msg.header.stamp)
         if not self._due(stamp_ns):
             return None
-        cloud = pointcloud2_to_cloud(msg)
         T = self.sensor_pose(str(msg.header.frame_id), stamp_ns)
+        self.guard.check(stamp_ns, T)
+        cloud = pointcloud2_to_cloud(msg)
         world = cloud.transformed(T, self.config.world_frame)
         return self._update(world, stamp_ns, T)
 
@@ -149,6 +158,7 @@ class PerceptionSession:
         if not self._due(stamp_ns):
             return None
         T = self.sensor_pose(str(depth.header.frame_id), stamp_ns)
+        self.guard.check(stamp_ns, T)
         frame = rgbd_messages_to_frame(color, depth, info, self.config.depth_scale, T_world_cam=T)
         return self._update(frame, stamp_ns, T)
 
@@ -188,6 +198,7 @@ class PerceptionSession:
         return True
 
     def _update(self, data: PointCloud | RGBDFrame, stamp_ns: int, T: np.ndarray) -> SceneUpdate:
+        self.guard.admit(stamp_ns, T)
         self._last_update_ns = stamp_ns
         result = self._perception.update(data)
         self.proposals = list(result.proposals)
