@@ -109,6 +109,16 @@ def test_noisy_depth_stays_within_the_noise_model(scene, raycaster):
     assert np.std(err[far]) > np.std(err[near])
     # Colour jitter moved colour too.
     assert not np.array_equal(noisy.rgb, clean.rgb)
+    # Back-projected by perception, noisy points stay within 5 sigma(z) of their object's true surface.
+    cloud = depth_to_cloud(noisy.depth_mm, noisy.intrinsics)
+    world = cloud.transformed(T, "world").xyz
+    inst, z_all = noisy.instance.reshape(-1), cloud.xyz[:, 2]
+    for oid in [i for i in np.unique(inst) if i >= 0]:
+        rows = (inst == oid) & cloud.finite_mask()
+        if rows.sum() < 5:
+            continue
+        dist = _distance_to_mesh(scene, int(oid), world[rows])
+        assert (dist <= 5 * noise.depth_sigma(z_all[rows]) + 1e-3).all(), oid
 
 
 def test_grazing_angles_lose_returns(scene, raycaster):
