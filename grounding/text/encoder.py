@@ -97,7 +97,7 @@ class TextEncoder(nn.Module):
             )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-            self.model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+            self.model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, use_safetensors=True)
         except (OSError, ValueError) as exc:
             raise TextModelError(f"text model: could not load {model_dir}: {exc}") from exc
         self.model_dir = model_dir

@@ -109,7 +109,8 @@ class CropClassifier(nn.Module):
         if not path.is_file():
             raise CameraModelError(f"crop classifier: expected {path}, not found")
         model = cls(CropClassifierConfig(**json.loads(path.read_text())))
-        model.backbone = ViTModel.from_pretrained(directory, local_files_only=True, add_pooling_layer=False)
+        model.backbone = ViTModel.from_pretrained(directory, local_files_only=True, use_safetensors=True,
+                                                 add_pooling_layer=False)
         heads = load_file(str(directory / "heads.safetensors"))
         for name, head in (("category_head", model.category_head), ("color_head", model.color_head)):
             head.load_state_dict({k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name + ".")})
