@@ -31,6 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--latency-queries", type=int, default=50, help="queries timed one by one for latency")
     parser.add_argument("--device", default="cpu", help="torch device")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch CPU threads (0: torch's default); 1 avoids thread contention on a busy machine",
+    )
+    parser.add_argument(
+        "--reliability-png",
+        default=None,
+        help="also write a reliability diagram (T = 1 and the checkpoint's T) of the split to this PNG",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,9 +53,13 @@ def run(args: argparse.Namespace) -> int:
     from grounding.engine.engine import EngineConfig, SceneQueryEngine, resolve_checkpoint
     from grounding.errors import GroundingError
     from grounding.evaluation.report_text import format_report
-    from grounding.evaluation.runner import EvalConfig, calibrate_engine, evaluate
+    from grounding.evaluation.runner import EvalConfig, calibrate_engine, collect, report
     from perception.dataset import DatasetError
 
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         folder = resolve_checkpoint(args.checkpoint)
         config = EvalConfig(
@@ -60,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
                 f"{rep.ece_after:.3f}; written to {path}",
                 file=sys.stderr,
             )
-        result = evaluate(engine, args.data, config, checkpoint=str(folder))
+        collected = collect(engine, args.data, config)
+        result = report(engine, collected, config, checkpoint=str(folder))
+        if args.reliability_png and collected.logits:
+            from grounding.calibration.plot import plot_reliability
+
+            plot_reliability(collected.logits, collected.targets, engine.calibration.temperature, args.reliability_png)
     except (GroundingError, DatasetError) as exc:
         print(f"ground3d eval: {exc}", file=sys.stderr)
         return 2

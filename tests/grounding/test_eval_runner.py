@@ -219,7 +219,20 @@ def test_cli_json_and_calibrate_write_beside_the_checkpoint(tmp_path: Path, caps
         "abstention",
         "latency_ms_p50",
     }
-    assert main(["eval", "--data", str(data), "--checkpoint", str(ckpt), "--latency-queries", "0"]) == 0
+    png = tmp_path / "reliability.png"
+    args = [
+        "eval",
+        "--data",
+        str(data),
+        "--checkpoint",
+        str(ckpt),
+        "--latency-queries",
+        "0",
+        "--reliability-png",
+        str(png),
+    ]
+    assert main(args) == 0
     assert "grounding accuracy" in capsys.readouterr().out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["eval", "--data", str(tmp_path / "missing"), "--checkpoint", str(ckpt)]) == 2
     assert "ground3d eval:" in capsys.readouterr().err
