@@ -181,10 +181,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--objects", type=int, default=50, help="objects in the synthetic scene")
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per figure")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: leave torch's default)")
+    parser.add_argument(
+        "--fusion",
+        default="cross_attention",
+        choices=["late", "early", "cross_attention"],
+        help="fusion of the untrained default-config model used when no checkpoint is found",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, source = _model(args.checkpoint)
+    model, source = _model(args.checkpoint, args.fusion)
     scene = synthetic_proposals(args.objects)
     view = {"position": [0.0, -4.0, 1.5], "look_at": [0.0, 0.0, 0.5]}
     cache = measure_cache_latency(model, scene, QUERY_12_WORDS, view, args.repeats)
@@ -204,15 +210,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _model(checkpoint: str | None) -> tuple[GroundingModel, str]:
+def _model(checkpoint: str | None, fusion: str) -> tuple[GroundingModel, str]:
+    """The checkpoint's model, or (latency does not depend on the weights' values) an untrained one of the
+    default config with ``fusion`` when no checkpoint is given and none ships yet."""
     from grounding.engine.engine import resolve_checkpoint
     from grounding.model.checkpoint import WEIGHTS_FILE, load_model
+    from grounding.model.config import GroundingModelConfig
     from grounding.model.grounding_model import build_model
 
     folder = resolve_checkpoint(checkpoint)
     if (folder / WEIGHTS_FILE).is_file():
         return load_model(folder), str(folder)
-    return build_model().eval(), "untrained default config (no checkpoint ships yet)"
+    model = build_model(GroundingModelConfig(fusion=fusion)).eval()
+    return model, f"untrained default config, fusion {fusion} (no checkpoint ships yet)"
 
 
 if __name__ == "__main__":

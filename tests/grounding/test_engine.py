@@ -287,3 +287,18 @@ def test_int8_engine_quantizes_linear_layers_and_stays_close(model: GroundingMod
     for e in (e8, e32):
         e.set_scene(proposals(), metadata())
     np.testing.assert_allclose(probs_of(e8, QUERIES), probs_of(e32, QUERIES), atol=0.05)
+
+
+@pytest.mark.parametrize("fusion", ["late", "early"])
+def test_other_fusions_serve_with_evidence_gate_anchors(fusion: str) -> None:
+    m = tiny_model(fusion=fusion)
+    with torch.no_grad():
+        m.grounding_head.none[-1].bias.fill_(-50.0)
+    cached = SceneQueryEngine(m, config=EngineConfig(anchor_min_share=0.0))
+    uncached = SceneQueryEngine(m, config=EngineConfig(cache=False))
+    for e in (cached, uncached):
+        e.set_scene(proposals(), metadata())
+    r = cached.ground("the red mug left of the laptop", VIEW)
+    assert r.status == "found" and r.evidence is not None
+    assert r.object_id not in {a.object_id for a in r.evidence.anchors} and len(r.evidence.anchors) == 3
+    np.testing.assert_allclose(probs_of(cached, QUERIES), probs_of(uncached, QUERIES), atol=1e-5)
