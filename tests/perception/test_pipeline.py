@@ -1,0 +1,105 @@
+"""ScenePerception, the single entry point: clouds, messages, fused frames, live updates, camera tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from transformers import ViTConfig, ViTModel
+
+from perception import PointCloud, SpatialTokens
+from perception.convert import cloud_to_pointcloud2
+from perception.geometry.fusion import SceneMapConfig
+from perception.pipeline import (
+    TOKEN_CHANNELS,
+    PerceptionResult,
+    ScenePerception,
+    ScenePerceptionConfig,
+    TokenConfig,
+    voxel_tokens,
+)
+from perception.vit import CameraEncoderConfig
+from tests.perception._geometry_scenes import look_at, render_view, sample_scene, tabletop_boxes
+
+
+def _views(n: int) -> list:
+    objects = tabletop_boxes()
+    poses = [look_at(np.array([2.0 * np.cos(a), 2.0 * np.sin(a), 1.6]), np.array([0.0, 0.0, 0.75]))
+             for a in np.linspace(-0.4, 0.4, n)]
+    return [render_view(objects, T)[0] for T in poses]
+
+
+def _near_objects(result: PerceptionResult) -> set[int]:
+    """Instances of the three table-top boxes that some proposal is centred on (within 5 cm)."""
+    return {
+        b.instance
+        for b in tabletop_boxes()[:3]
+        if any(np.linalg.norm(p.aabb.center - b.center) < 0.05 for p in result.proposals)
+    }
+
+
+def _check_tokens(tokens: SpatialTokens) -> None:
+    assert tokens.num_channels == TOKEN_CHANNELS and tokens.batch_size == 1
+    assert tokens.num_tokens > 50
+    rgb, normal = tokens.features[:, :3], tokens.features[:, 3:]
+    assert float(rgb.min()) >= 0.0 and float(rgb.max()) <= 1.0
+    torch.testing.assert_close(normal.norm(dim=1), torch.ones(tokens.num_tokens), atol=1e-3, rtol=0)
+
+
+def test_from_cloud_and_from_a_pointcloud2_message_agree() -> None:
+    cloud, _ = sample_scene(tabletop_boxes(), spacing=0.015)
+    perception = ScenePerception()
+    direct = perception.from_cloud(cloud)
+    via_msg = perception.from_cloud(cloud_to_pointcloud2(cloud, frame_id="world"))
+    assert _near_objects(direct) == {1, 2, 3}
+    assert len(via_msg.proposals) == len(direct.proposals)
+    assert any(p.is_floor for p in direct.planes)
+    assert "normal" in direct.cloud.fields
+    _check_tokens(direct.tokens)
+    assert direct.image_tokens is None
+
+
+def test_from_frames_fuses_views_and_update_keeps_ids() -> None:
+    frames = _views(3)
+    config = ScenePerceptionConfig(fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.01))
+    perception = ScenePerception(config)
+    fused = perception.from_frames(frames)
+    assert _near_objects(fused) == {1, 2, 3}
+    _check_tokens(fused.tokens)
+    ids: list[dict[int, int]] = []
+    for frame in frames:
+        live = perception.update(frame)
+        ids.append({
+            b.instance: p.object_id
+            for b in tabletop_boxes()[:3]
+            for p in live.proposals
+            if np.linalg.norm(p.aabb.center - b.center) < 0.05
+        })
+    assert ids[-1].keys() == {1, 2, 3}
+    for earlier in ids:
+        assert all(ids[-1][k] == v for k, v in earlier.items())
+
+
+def test_camera_tokens_come_from_a_local_vit(tmp_path: Path) -> None:
+    model_dir = tmp_path / "vit"
+    tiny = ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64)
+    ViTModel(tiny).save_pretrained(model_dir, safe_serialization=True)
+    camera = CameraEncoderConfig(model_dir=str(model_dir), input_width=64, input_height=48)
+    perception = ScenePerception(ScenePerceptionConfig(
+        fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.02), camera=camera))
+    result = perception.from_frames(_views(2))
+    assert result.image_tokens is not None
+    assert result.image_tokens.num_channels == 32 and result.image_tokens.batch_size == 1
+    assert 0 < result.image_tokens.num_tokens <= 2 * (48 // 8) * (64 // 8)
+
+
+def test_voxel_tokens_without_normals_estimate_them() -> None:
+    xyz = np.random.default_rng(0).uniform(0, 1, (3000, 3)).astype(np.float32)
+    xyz[:, 2] = 0.0
+    tokens = voxel_tokens(PointCloud(xyz=xyz), TokenConfig(voxel_size=0.1, max_tokens=50))
+    assert tokens.num_tokens == 50
+    assert float(tokens.features[:, 5].abs().min()) > 0.99  # a flat floor: normals along z
+    assert float(tokens.features[:, 0].max()) == pytest.approx(128 / 255)
