@@ -19,6 +19,9 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}: expected valid JSON, got a parse error: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: expected UTF-8 JSON, got byte 0x{exc.object[exc.start]:02x} at offset "
+                           f"{exc.start}") from exc
 
 
 def _records(path: Path) -> list[Any]:

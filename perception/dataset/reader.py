@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,7 +43,12 @@ class ViewData:
         path = self.folder / name
         if not path.is_file():
             raise DatasetError(f"{path}: expected an image file, got nothing there")
-        arr = np.asarray(Image.open(path))
+        try:
+            with Image.open(path) as img:
+                arr = np.asarray(img)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            # PIL reports a corrupt or truncated file with any of these (SyntaxError from some decoders).
+            raise DatasetError(f"{path}: expected a readable PNG image, got {type(exc).__name__}: {exc}") from exc
         h, w = self.intrinsics.height, self.intrinsics.width
         expected = (h, w, 3) if channels == 3 else (h, w)
         if arr.shape != expected or arr.dtype != np.dtype(dtype):
@@ -163,13 +169,17 @@ class Dataset:
     def _cloud(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not path.is_file():
             raise DatasetError(f"{path}: expected scene.npz, got nothing there")
-        with np.load(path, allow_pickle=False) as z:
-            need = {"points": (np.float32, 2), "colors": (np.uint8, 2), "instance": (np.int32, 1)}
-            missing = sorted(set(need) - set(z.files))
-            if missing:
-                raise DatasetError(f"{path}: expected arrays {sorted(need)}, got {sorted(z.files)}")
-            arrays = {k: z[k] for k in need}
-        n = arrays["points"].shape[0]
+        need = {"points": (np.float32, 2), "colors": (np.uint8, 2), "instance": (np.int32, 1)}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                missing = sorted(set(need) - set(z.files))
+                if missing:
+                    raise DatasetError(f"{path}: expected arrays {sorted(need)}, got {sorted(z.files)}")
+                arrays = {k: z[k] for k in need}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            # A truncated zip, a member that is not .npy, or pickled object arrays (refused: allow_pickle=False).
+            raise DatasetError(f"{path}: expected an npz of plain arrays, got {type(exc).__name__}: {exc}") from exc
+        n = arrays["points"].shape[0] if arrays["points"].ndim else -1  # a 0-d array then fails the shape check
         shapes = {"points": (n, 3), "colors": (n, 3), "instance": (n,)}
         for k, (dtype, _) in need.items():
             a = arrays[k]
