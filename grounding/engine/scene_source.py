@@ -20,26 +20,22 @@ def proposals_from(scene: SceneLike, perception: Any = None) -> list[ObjectPropo
     """Object proposals of ``scene``.
 
     ``scene`` is a list of ``perception.ObjectProposal`` (used as given), a coloured ``PointCloud`` in
-    the world frame, or posed ``RGBDFrame``(s). The last two go through ``perception``, an object with
-    ``proposals(scene) -> list[ObjectProposal]`` (perception's ``ScenePerception``, the single entry
-    point of the perception pipeline); without one, the default ``ScenePerception()`` is built.
+    the world frame (z up), or posed ``RGBDFrame``(s). Clouds and frames go through perception's single
+    entry point, ``perception`` (a ``perception.pipeline.ScenePerception``, or any object with its
+    ``from_cloud`` and ``from_frames``); None builds the default ``ScenePerception()``.
     """
     if is_proposal_list(scene):
         return list(scene)  # type: ignore[arg-type]
-    frames = isinstance(scene, RGBDFrame) or (
-        isinstance(scene, (list, tuple)) and len(scene) > 0 and all(isinstance(f, RGBDFrame) for f in scene)
-    )
+    if isinstance(scene, RGBDFrame):
+        scene = [scene]
+    frames = isinstance(scene, (list, tuple)) and len(scene) > 0 and all(isinstance(f, RGBDFrame) for f in scene)
     if not (isinstance(scene, PointCloud) or frames):
         raise SceneInputError(
             f"scene: expected a PointCloud, RGBDFrame(s) or a list of ObjectProposal, got {type(scene).__name__}"
         )
     if perception is None:
-        try:
-            from perception.pipeline import ScenePerception  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as exc:
-            raise SceneInputError(
-                "scene: clouds and RGB-D frames need perception.pipeline.ScenePerception, which this build "
-                f"lacks ({exc}); pass a list of ObjectProposal instead"
-            ) from exc
+        from perception.pipeline import ScenePerception
+
         perception = ScenePerception()
-    return list(perception.proposals(scene))
+    result = perception.from_frames(list(scene)) if frames else perception.from_cloud(scene)  # type: ignore[arg-type]
+    return list(result.proposals)

@@ -247,14 +247,23 @@ def test_empty_scene_answers_not_found(model: GroundingModel) -> None:
     assert e.ask("how many mugs?").status == "not_found"
 
 
-def test_clouds_need_the_perception_pipeline_until_it_lands(model: GroundingModel) -> None:
+def test_a_coloured_cloud_goes_through_perception(model: GroundingModel) -> None:
+    # A floor and two coloured boxes standing on it, sampled as one world-frame cloud.
+    rng = np.random.default_rng(0)
+    floor = np.column_stack([rng.uniform(-2, 2, 6000), rng.uniform(-2, 2, 6000), np.zeros(6000)])
+    boxes = []
+    for cx, rgb in ((-0.8, (200, 30, 35)), (0.8, (35, 70, 190))):
+        pts = np.column_stack(
+            [rng.uniform(-0.2, 0.2, 3000) + cx, rng.uniform(-0.2, 0.2, 3000), rng.uniform(0, 0.4, 3000)]
+        )
+        boxes.append((pts, np.tile(rgb, (3000, 1))))
+    xyz = np.concatenate([floor] + [b[0] for b in boxes]).astype(np.float32)
+    rgb = np.concatenate([np.full((6000, 3), 128)] + [b[1] for b in boxes]).astype(np.uint8)
     e = SceneQueryEngine(model)
-    cloud = PointCloud(xyz=np.zeros((10, 3), np.float32), rgb=np.zeros((10, 3), np.uint8))
-    try:
-        import perception.pipeline  # noqa: F401
-    except ImportError:
-        with pytest.raises(SceneInputError, match="ScenePerception"):
-            e.set_scene(cloud)
+    e.set_scene(PointCloud(xyz=xyz, rgb=rgb, frame_id="world"))
+    colors = sorted(f.color for f in e.facts.values())
+    assert "red" in colors and "blue" in colors
+    assert e.ground("the red box", VIEW).status in ("found", "not_found", "ambiguous")
     with pytest.raises(SceneInputError, match="expected a PointCloud, RGBDFrame"):
         e.set_scene("not a scene")  # type: ignore[arg-type]
 
