@@ -56,13 +56,16 @@ class TextBank:
         tokens = torch.zeros(len(unique), length, encoder.width, dtype=torch.float16)
         mask = torch.zeros(len(unique), length, dtype=torch.bool)
         pooled = torch.zeros(len(unique), encoder.width, dtype=torch.float16)
+        # Chunks of similar length waste little compute on padding.
+        order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
         with torch.no_grad():
             for start in tqdm(range(0, len(unique), chunk), desc="encoding text", disable=not progress):
-                enc = encoder(unique[start : start + chunk])
-                n, L = enc.tokens.shape[:2]
-                tokens[start : start + n, :L] = enc.tokens.half()
-                mask[start : start + n, :L] = enc.mask
-                pooled[start : start + n] = enc.pooled.half()
+                rows = torch.tensor(order[start : start + chunk], dtype=torch.int64)
+                enc = encoder([unique[i] for i in rows.tolist()])
+                L = enc.tokens.shape[1]
+                tokens[rows, :L] = enc.tokens.half()
+                mask[rows, :L] = enc.mask
+                pooled[rows] = enc.pooled.half()
         used = max(1, int(mask.sum(1).max())) if len(unique) else 1
         tokens, mask = tokens[:, :used].contiguous(), mask[:, :used].contiguous()
         if path is not None:
