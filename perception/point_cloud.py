@@ -8,6 +8,7 @@ import numpy as np
 
 from perception._checks import check_array, check_length
 from perception.errors import ShapeError
+from perception.transforms import transform_points
 
 
 @dataclass
@@ -74,12 +75,8 @@ class PointCloud:
 
     def transformed(self, T_target_frame: np.ndarray, target_frame: str) -> PointCloud:
         """The cloud moved into ``target_frame`` by the 4x4 transform ``T_target_frame``."""
-        check_array("T_target_frame", T_target_frame, (4, 4))
-        R = T_target_frame[:3, :3].astype(np.float32)
-        t = T_target_frame[:3, 3].astype(np.float32)
-        xyz = self.xyz @ R.T + t  # (N, 3)
         return PointCloud(
-            xyz=xyz.astype(np.float32, copy=False),
+            xyz=transform_points(self.xyz, T_target_frame),
             rgb=self.rgb,
             intensity=self.intensity,
             fields=dict(self.fields),

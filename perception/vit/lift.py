@@ -11,6 +11,7 @@ from perception._checks import check_array
 from perception.camera import CameraIntrinsics
 from perception.errors import ShapeError
 from perception.spatial_tokens import SpatialTokens
+from perception.transforms import transform_points
 from perception.vit.camera_encoder import PatchTokens
 
 
@@ -70,8 +71,7 @@ def lift_patch_tokens(
     keep = valid_per_patch >= np.maximum(1, config.min_valid_fraction * pixels_per_patch)  # (Hp * Wp,)
 
     centroid_cam = _grouped_median(points_cam, patch_ids, hp * wp)  # (Hp * Wp, 3)
-    T = np.asarray(T_world_cam, dtype=np.float64)
-    centroid_world = centroid_cam[keep] @ T[:3, :3].T + T[:3, 3]  # (K, 3)
+    centroid_world = transform_points(centroid_cam[keep], T_world_cam)  # (K, 3)
 
     features = patches.features.reshape(hp * wp, -1)[torch.from_numpy(np.flatnonzero(keep))]  # (K, D)
     return SpatialTokens.single(

@@ -12,6 +12,7 @@ from scipy.spatial import cKDTree
 
 from perception._checks import check_array
 from perception.camera import CameraIntrinsics
+from perception.transforms import transform_points
 
 
 def view_instance_mask(
@@ -38,8 +39,7 @@ def view_instance_mask(
     v, u = np.divmod(valid, w)
     zv = z[valid]
     pts_cam = np.stack([(u - intrinsics.cx) * zv / intrinsics.fx, (v - intrinsics.cy) * zv / intrinsics.fy, zv], 1)
-    T = np.asarray(T_world_cam, dtype=np.float64)
-    pts_world = pts_cam @ T[:3, :3].T + T[:3, 3]  # (M, 3)
+    pts_world = transform_points(pts_cam, T_world_cam)  # (M, 3)
     dist, nearest = cKDTree(scene_points).query(pts_world, k=1, distance_upper_bound=max_distance_m, workers=-1)
     hit = np.isfinite(dist)
     mask[valid[hit]] = scene_instance[nearest[hit]]

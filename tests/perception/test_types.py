@@ -67,3 +67,15 @@ def test_box_contains_respects_yaw() -> None:
     box = Box3D(center=[0, 0, 0], size=[4, 0.5, 1], yaw=np.pi / 2)
     inside = box.contains(np.array([[0, 1.9, 0], [1.9, 0, 0]]))
     assert inside.tolist() == [True, False]
+
+
+def test_transform_points_matches_matrix_product() -> None:
+    from perception.transforms import transform_points
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(100, 3)).astype(np.float32)
+    c, s = np.cos(0.3), np.sin(0.3)
+    T = np.array([[c, -s, 0, 1.0], [s, c, 0, -2.0], [0, 0, 1, 0.5], [0, 0, 0, 1]])
+    out = transform_points(points, T)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, points @ T[:3, :3].T + T[:3, 3], atol=1e-5)
