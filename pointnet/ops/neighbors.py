@@ -131,7 +131,9 @@ def _kdtree_cloud(
     k = min(k, xs.shape[0])
     # cKDTree's upper bound is exclusive in its pruning; nudge it up one ulp so that the radius is inclusive.
     bound = np.inf if radius is None else float(np.nextafter(radius, np.inf))
-    dist, idx = cKDTree(xs).query(ys, k=k, distance_upper_bound=bound, workers=-1)
+    # Threads pay off only for many queries; for a small object cloud, starting them costs more than the search.
+    workers = -1 if ys.shape[0] >= 4096 else 1
+    dist, idx = cKDTree(xs).query(ys, k=k, distance_upper_bound=bound, workers=workers)
     idx = idx.reshape(ys.shape[0], k)  # (M, k); missing neighbours hold len(xs)
     dist = dist.reshape(ys.shape[0], k)
     keep = np.isfinite(dist) if radius is None else dist <= radius  # recheck: the ulp nudge may admit one
