@@ -1,0 +1,150 @@
+"""Message conversion cases: PointCloud2 <-> arrays, Image / depth -> arrays, depth -> organized cloud.
+
+Peers: a numpy memcpy of the message payload (the physical limit of touching every byte once), pypcd4 for
+PointCloud2, open3d's ``create_from_depth_image`` for the organized cloud.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.harness import Row, peak_growth, time_row, timed_pair
+from bench.inputs import SceneInputs, message_bytes, scene_inputs
+
+
+def _repeats(quick: bool) -> int:
+    return 3 if quick else 40
+
+
+def _labels(inputs: SceneInputs) -> list[tuple[str, object]]:
+    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
+    h, w = inputs.rgb.shape[:2]
+    return [
+        (f"LiDAR {rings}x{cols} ({rings * cols // 1000}k pts, step {inputs.lidar_msg.point_step})", inputs.lidar_msg),
+        (f"{w}x{h} xyzrgb (step {inputs.xyzrgb_msg.point_step})", inputs.xyzrgb_msg),
+    ]
+
+
+def pointcloud2_to_xyz(quick: bool) -> list[Row]:
+    """PointCloud2 -> contiguous float32 (N, 3), all rows kept (as pypcd4 keeps them), against memcpy and pypcd4."""
+    from pypcd4 import PointCloud as PcdCloud
+
+    from perception.convert import pointcloud2_to_xyz as ours_fn
+
+    rows = []
+    for label, msg in _labels(scene_inputs(quick)):
+
+        def ours(m: object = msg) -> np.ndarray:
+            return ours_fn(m, skip_nans=False)
+
+        def pypcd4(m: object = msg) -> np.ndarray:
+            return PcdCloud.from_msg(m).numpy(("x", "y", "z"))
+
+        data = msg.data  # type: ignore[attr-defined]
+        nbytes = message_bytes(msg)  # type: ignore[arg-type]
+        growth = peak_growth(ours)
+        t_ours, t_copy = timed_pair(ours, data.copy, _repeats(quick))
+        _, t_pcd = timed_pair(ours, pypcd4, _repeats(quick))
+        case = f"PointCloud2 -> xyz, {label}"
+        rows.append(time_row(case, t_ours, "memcpy", t_copy, "<= 4x memcpy", max_ratio=4.0, input_bytes=nbytes,
+                             mem_growth_bytes=growth))
+        rows.append(time_row(case, t_ours, "pypcd4", t_pcd, "no slower than pypcd4", max_ratio=1.0,
+                             note="pypcd4 returns a Fortran-ordered array; ours is C-contiguous"))
+    return rows
+
+
+def xyz_to_pointcloud2(quick: bool) -> list[Row]:
+    """numpy -> PointCloud2 at the same sizes (LiDAR: x, y, z, intensity, ring; frame: x, y, z, rgb)."""
+    from pypcd4 import PointCloud as PcdCloud
+
+    from perception import PointCloud
+    from perception.convert import cloud_to_pointcloud2
+
+    inputs = scene_inputs(quick)
+    scan = inputs.lidar_cloud
+    lidar = PointCloud(xyz=scan.xyz, intensity=scan.intensity, fields={"ring": scan.fields["ring"].reshape(-1)})
+    frame = PointCloud(xyz=inputs.xyzrgb_cloud.xyz, rgb=inputs.xyzrgb_cloud.rgb)
+    assert frame.rgb is not None and lidar.intensity is not None
+
+    def pcd_lidar() -> object:
+        points = np.empty((len(lidar), 5), np.float32)
+        points[:, :3], points[:, 3], points[:, 4] = lidar.xyz, lidar.intensity, lidar.fields["ring"]
+        return PcdCloud.from_points(points, ("x", "y", "z", "intensity", "ring"),
+                                    (np.float32, np.float32, np.float32, np.float32, np.uint16)).to_msg()
+
+    def pcd_frame() -> object:
+        rgb = frame.rgb.astype(np.uint32)  # type: ignore[union-attr]
+        packed = ((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).view(np.float32)  # PCL's packed float rgb
+        return PcdCloud.from_xyzrgb_points(np.column_stack([frame.xyz, packed])).to_msg()
+
+    rows = []
+    h, w = inputs.rgb.shape[:2]
+    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
+    for label, cloud, peer in ((f"LiDAR {rings}x{cols} xyz+intensity+ring", lidar, pcd_lidar),
+                               (f"{w}x{h} xyzrgb", frame, pcd_frame)):
+
+        def ours(c: PointCloud = cloud) -> object:
+            return cloud_to_pointcloud2(c)
+
+        written = cloud_to_pointcloud2(cloud).data
+        in_bytes = int(cloud.xyz.nbytes + sum(a.nbytes for a in (cloud.rgb, cloud.intensity) if a is not None)
+                       + sum(a.nbytes for a in cloud.fields.values()))
+        growth = peak_growth(ours)
+        t_ours, t_copy = timed_pair(ours, written.copy, _repeats(quick))
+        _, t_pcd = timed_pair(ours, peer, _repeats(quick))
+        case = f"numpy -> PointCloud2, {label}"
+        rows.append(time_row(case, t_ours, "memcpy", t_copy, "<= 3x memcpy", max_ratio=3.0, input_bytes=in_bytes,
+                             mem_growth_bytes=growth, note="memcpy of the payload written"))
+        rows.append(time_row(case, t_ours, "pypcd4", t_pcd, "no slower than pypcd4", max_ratio=1.0,
+                             note="ours: PointCloud2Data; pypcd4 to_msg: an rclpy message"))
+    return rows
+
+
+def image_depth(quick: bool) -> list[Row]:
+    """Image -> (H, W, 3) uint8, depth Image -> (H, W) float32 metres (vs memcpy), depth -> organized cloud
+    (vs open3d ``create_from_depth_image`` with every pixel kept, as an array)."""
+    import open3d as o3d
+
+    from perception.convert import depth_to_cloud, image_to_depth_m, image_to_rgb
+
+    inputs = scene_inputs(quick)
+    h, w = inputs.rgb.shape[:2]
+    rows = []
+    for label, msg, fn in (("Image rgb8 -> rgb", inputs.rgb_msg, image_to_rgb),
+                           ("Image 16UC1 -> depth m", inputs.depth_msg, image_to_depth_m)):
+        data = msg.data
+
+        def ours(m: object = msg, f: object = fn) -> object:
+            return f(m)  # type: ignore[operator]
+
+        growth = peak_growth(ours)
+        t_ours, t_copy = timed_pair(ours, data.copy, _repeats(quick))
+        note = "rgb8 is returned as a view of the message (no copy)" if "rgb" in label else ""
+        rows.append(time_row(f"{label}, {w}x{h}", t_ours, "memcpy", t_copy, "report (limit: memcpy)",
+                             input_bytes=message_bytes(msg), mem_growth_bytes=growth, note=note))
+
+    K = inputs.intrinsics
+    o3d_intr = o3d.camera.PinholeCameraIntrinsic(w, h, K.fx, K.fy, K.cx, K.cy)
+    depth = inputs.depth_mm
+
+    def ours_cloud() -> np.ndarray:
+        return depth_to_cloud(image_to_array_depth(inputs), K).xyz
+
+    def open3d_cloud() -> np.ndarray:
+        pcd = o3d.geometry.PointCloud.create_from_depth_image(
+            o3d.geometry.Image(depth), o3d_intr, depth_scale=1000.0, depth_trunc=1e6, project_valid_depth_only=False)
+        return np.asarray(pcd.points)
+
+    growth = peak_growth(ours_cloud)
+    t_ours, t_o3d = timed_pair(ours_cloud, open3d_cloud, _repeats(quick))
+    rows.append(time_row(f"depth Image -> organized cloud, {w}x{h}", t_ours, "open3d", t_o3d, "<= 1x open3d",
+                         max_ratio=1.0, input_bytes=message_bytes(inputs.depth_msg), mem_growth_bytes=growth,
+                         note="ours decodes the Image message too; open3d starts from the uint16 array"))
+    return rows
+
+
+def image_to_array_depth(inputs: SceneInputs) -> np.ndarray:
+    """(H, W) uint16 millimetres of the depth Image message (a view)."""
+    from perception.convert import image_to_array
+
+    return image_to_array(inputs.depth_msg)

@@ -1,0 +1,67 @@
+"""Encoder forward (PointNet++ SSG and the spconv sparse U-Net, default configs, RGB input) at 10k / 50k / 100k
+points, as effective GFLOP/s against the fp32 torch matmul rate of this machine measured in the same process.
+
+FLOPs are counted with ``torch.utils.flop_counter.FlopCounterMode``: it sees every matmul of the linear layers
+and of spconv's CPU convolution (gather, ``torch.mm`` per kernel offset, scatter-add), so the count is the
+useful work of the active voxel pairs, not of a dense grid. Grouping, FPS, neighbour search and voxel hashing
+count zero FLOPs, which is why the percentage is low: it shows how much of the time is spent outside matmul.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from bench.harness import Row, Timing, ms, timed
+from bench.inputs import colored_scene_points
+
+MATMUL_SIZE = 2048
+"""Side of the square fp32 matmul whose rate is the peer."""
+
+
+def matmul_gflops(size: int = MATMUL_SIZE, repeats: int = 10) -> tuple[float, Timing]:
+    """fp32 GFLOP/s of a (size x size) @ (size x size) torch matmul at the current thread count."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    t = timed(lambda: a @ b, repeats, warmup=2)
+    return 2 * size**3 / (t.median_ms * 1e-3) / 1e9, t
+
+
+def encoders(quick: bool) -> list[Row]:
+    """One row per (encoder, size): effective GFLOP/s and its % of the matmul rate."""
+    from pointnet import build_encoder
+
+    sizes = (500,) if quick else (10_000, 50_000, 100_000)
+    repeats = {500: 1, 10_000: 5, 50_000: 3, 100_000: 2}
+    rate, t_mm = matmul_gflops(512 if quick else MATMUL_SIZE, 3 if quick else 10)
+    rows = []
+    torch.manual_seed(0)
+    for name in ("pointnet2_ssg", "sparse_voxel"):
+        encoder = build_encoder(name).eval()
+        for n in sizes:
+            pos, rgb = colored_scene_points(n, quick)
+            with torch.no_grad():
+                encoder(rgb, pos)  # warm-up (spconv builds its kernels' tables lazily)
+                with FlopCounterMode(display=False) as counter:
+                    encoder(rgb, pos)
+                t = timed(lambda e=encoder, p=pos, c=rgb: e(c, p), repeats[n], warmup=0)
+            flops = float(counter.get_total_flops())
+            gflops = flops / (t.median_ms * 1e-3) / 1e9
+            pct = 100.0 * gflops / rate
+            label = f"{n // 1000}k" if n >= 1000 else str(n)
+            note = "spconv convs run on 1 thread (pointnet.spconv_compat: multi-threaded CPU conv is wrong)" \
+                if name == "sparse_voxel" else "PyG PointNetConv; FPS and ball query count 0 FLOPs"
+            rows.append(Row(
+                case=f"{name} forward, {label} pts",
+                ours=f"{gflops:.2f} GFLOP/s ({ms(t)}, {flops / 1e9:.2f} GFLOP)",
+                peer=f"fp32 matmul {rate:.1f} GFLOP/s",
+                ratio=pct / 100.0,
+                ratio_text=f"{pct:.1f}% of matmul",
+                goal="report effective GFLOP/s as % of matmul",
+                met=None,
+                ours_timing=t,
+                peer_timing=t_mm,
+                note=note,
+                numbers={"gflop": flops / 1e9, "gflops": gflops, "matmul_gflops": rate,
+                         "threads": float(torch.get_num_threads())},
+            ))
+    return rows
