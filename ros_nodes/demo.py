@@ -92,13 +92,11 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     update = None
     images = []
     for i in range(cfg.frames):
-        for topic, msg in stream.messages(i):
-            if topic == TOPICS["odom"]:
-                perception.add_odometry(msg)
-            elif topic == TOPICS["depth_points"]:
-                update = perception.add_cloud(msg) or update
-            elif topic == TOPICS["color"]:
-                images.append(msg)
+        msgs = dict(stream.messages(i))  # one message per topic: odometry, colour, depth, camera info, cloud
+        perception.add_odometry(msgs[TOPICS["odom"]])
+        update = perception.add_rgbd(msgs[TOPICS["color"]], msgs[TOPICS["depth"]], msgs[TOPICS["camera_info"]]) \
+            or update
+        images.append(msgs[TOPICS["color"]])
     report.perception_s = time.perf_counter() - start
     if update is None:
         raise RuntimeError("demo: expected at least one scene update, got none")

@@ -26,7 +26,9 @@ def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None,
         for node in nodes:
             executor.add_node(node)
         for node in nodes:
-            node.start()
+            if not node.start():
+                print(f"{node.get_name()}: failed to configure or activate (see the log above)", file=sys.stderr)
+                return 1
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass

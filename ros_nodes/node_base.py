@@ -57,11 +57,12 @@ class ManagedNode(LifecycleNode):
         """The checked value of parameter ``name``."""
         return self._specs[name].check(self.get_parameter(name).value)
 
-    def start(self) -> None:
-        """Configure and activate when ``autostart`` is set (what ``ros2 run`` users expect)."""
-        if self.param("autostart"):
-            self.trigger_configure()
-            self.trigger_activate()
+    def start(self) -> bool:
+        """Configure and activate when ``autostart`` is set (what ``ros2 run`` users expect); False on failure."""
+        if not self.param("autostart"):
+            return True
+        ok = TransitionCallbackReturn.SUCCESS
+        return self.trigger_configure() == ok and self.trigger_activate() == ok
 
     # --- lifecycle -------------------------------------------------------------------------------------
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:

@@ -17,7 +17,7 @@ from ros_nodes import qos, wire
 from ros_nodes.markers import objects_markers
 from ros_nodes.node_base import ManagedNode
 from ros_nodes.params import ParamSpec
-from ros_nodes.scene_session import INPUT_MODES, PerceptionSession, PerceptionSessionConfig, SceneUpdate
+from ros_nodes.scene_session import FUSION_METHODS, INPUT_MODES, PerceptionSession, PerceptionSessionConfig, SceneUpdate
 from ros_nodes.sync import ApproximateTimeSynchronizer, SyncConfig
 
 IDENTITY_16 = [float(v) for v in np.eye(4).reshape(-1)]
@@ -27,7 +27,7 @@ class PerceptionNode(ManagedNode):
     """Lifecycle node: the models load in on_configure and are freed in on_cleanup."""
 
     PARAMS: ClassVar[list[ParamSpec]] = [
-        ParamSpec("input_mode", "cloud", "cloud: PointCloud2 input; rgbd: colour + depth + CameraInfo",
+        ParamSpec("input_mode", "rgbd", "rgbd: colour + depth + CameraInfo fused into one map; cloud: PointCloud2",
                   choices=INPUT_MODES),
         ParamSpec("cloud_topic", "/camera/depth/points", "PointCloud2 topic (input_mode cloud)"),
         ParamSpec("color_topic", "/camera/color/image_raw", "colour Image topic (input_mode rgbd)"),
@@ -43,6 +43,8 @@ class PerceptionNode(ManagedNode):
                   0.0, 3600.0),
         ParamSpec("scene_sample_points", 128, "points per object in the ~/scene summary", 0, 100000),
         ParamSpec("depth_scale", 1000.0, "units per metre of 16UC1 depth images", 1e-6, 1e9),
+        ParamSpec("fusion_method", "voxel_hash", "RGB-D fusion: voxel_hash or tsdf", choices=FUSION_METHODS),
+        ParamSpec("fusion_voxel_size", 0.02, "voxel edge of the fused map, metres", 0.001, 1.0),
     ]
 
     def __init__(self, parameter_overrides: dict[str, Any] | None = None,
@@ -62,6 +64,7 @@ class PerceptionNode(ManagedNode):
             input_mode=self.param("input_mode"), world_frame=self.param("world_frame"),
             T_world_sensor=T.reshape(4, 4), update_period_s=self.param("update_period_s"),
             scene_sample_points=self.param("scene_sample_points"), depth_scale=self.param("depth_scale"),
+            fusion_method=self.param("fusion_method"), fusion_voxel_size=self.param("fusion_voxel_size"),
         )
         self.session = PerceptionSession(config)
         self.session.load()
@@ -69,7 +72,7 @@ class PerceptionNode(ManagedNode):
             self.session.tf_lookup = self._make_tf_lookup()
         self.publisher("~/objects", "visualization_msgs/msg/MarkerArray", qos.LATCHED)
         self.publisher("~/scene", "std_msgs/msg/String", qos.LATCHED)
-        self.subscribe(self.param("odom_topic"), "nav_msgs/msg/Odometry", qos.SENSOR, self.session.add_odometry)
+        self.subscribe(self.param("odom_topic"), "nav_msgs/msg/Odometry", qos.SENSOR, self._on_odometry)
         if config.input_mode == "cloud":
             self.subscribe(self.param("cloud_topic"), "sensor_msgs/msg/PointCloud2", qos.SENSOR, self._on_cloud,
                            skip=self.session.skip_raw)
@@ -100,6 +103,11 @@ class PerceptionNode(ManagedNode):
         return extra
 
     # --- callbacks --------------------------------------------------------------------------------
+    def _on_odometry(self, msg: Any) -> None:
+        assert self.session is not None
+        session = self.session
+        self._publish(self.timed(lambda: session.add_odometry(msg)))  # may release a frame waiting for it
+
     def _on_cloud(self, msg: Any) -> None:
         assert self.session is not None
         session = self.session

@@ -93,6 +93,10 @@ class PoseBuffer:
         best = min(poses, key=lambda item: abs(item[0] - stamp_ns))
         return best[1] if abs(best[0] - stamp_ns) <= self.tolerance_ns else None
 
+    def knows(self, frame: str) -> bool:
+        """True once a pose of ``frame`` has been stored."""
+        return bool(self._poses.get(frame))
+
     def latest(self) -> np.ndarray | None:
         """The most recent pose of any frame, or None."""
         newest = [p[-1] for p in self._poses.values() if p]

@@ -171,17 +171,16 @@ class Replayer:
                 return None  # throttled: not even decoded
             msg = decode(bag, item)
             if topic == t.odom:
-                self.perception.add_odometry(msg)
-            elif topic == t.tf:
-                self.perception.add_tf(msg)
-            elif topic == t.cloud and self.perception.config.input_mode == "cloud":
+                return self.perception.add_odometry(msg)
+            if topic == t.tf:
+                return self.perception.add_tf(msg)
+            if topic == t.cloud and self.perception.config.input_mode == "cloud":
                 return self.perception.add_cloud(msg)
-            else:
-                stream = [t.color, t.depth, t.camera_info].index(topic)
-                self.sync.add(stream, wire.stamp_to_ns(msg.header.stamp), msg)
-                if self._pending_rgbd:
-                    matched = self._pending_rgbd.pop()
-                    return self.perception.add_rgbd(*matched)
+            stream = [t.color, t.depth, t.camera_info].index(topic)
+            self.sync.add(stream, wire.stamp_to_ns(msg.header.stamp), msg)
+            if self._pending_rgbd:
+                matched = self._pending_rgbd.pop()
+                return self.perception.add_rgbd(*matched)
         except ValueError as err:  # one bad message: counted and reported, the replay goes on
             report.errors.append(f"{topic}: {type(err).__name__}: {err}")
         return None

@@ -29,6 +29,7 @@ from ros_nodes.pose_buffer import PoseBuffer, transform_to_matrix
 from ros_nodes.query_request import Request, error_result
 
 INPUT_MODES = ("cloud", "rgbd")
+FUSION_METHODS = ("voxel_hash", "tsdf")
 WORLD_FRAMES = ("world", "map", "odom")
 
 
@@ -36,8 +37,9 @@ WORLD_FRAMES = ("world", "map", "odom")
 class PerceptionSessionConfig:
     """How sensor messages become scene updates."""
 
-    input_mode: str = "cloud"
-    """``cloud``: PointCloud2 input; ``rgbd``: colour + depth + CameraInfo matched by time."""
+    input_mode: str = "rgbd"
+    """``rgbd``: colour + depth + CameraInfo matched by time, fused into one map with stable object ids;
+    ``cloud``: each PointCloud2 on its own (ScenePerception.from_cloud: no fusion, ids not kept)."""
     world_frame: str = "map"
     """Frame the fused scene is kept in."""
     T_world_sensor: np.ndarray = field(default_factory=lambda: np.eye(4))
@@ -48,6 +50,11 @@ class PerceptionSessionConfig:
     """Points per object in the scene summary (evenly spaced over the object's points)."""
     depth_scale: float = 1000.0
     """Units per metre of a 16UC1 depth image."""
+    fusion_method: str = "voxel_hash"
+    """How RGB-D frames are fused: ``voxel_hash`` (running means of points) or ``tsdf`` (open3d VoxelBlockGrid,
+    several times slower per frame on a 2-core CPU)."""
+    fusion_voxel_size: float = 0.02
+    """Voxel edge of the fused map, metres."""
     max_speed_m_s: float = 10.0
     """Fastest believable sensor motion between two updates; a faster pose change is a jump (FrameOrderError)."""
 
@@ -63,6 +70,10 @@ class PerceptionSessionConfig:
             raise RosNodesError(f"scene_sample_points: expected in [0, 100000], got {self.scene_sample_points}")
         if not self.depth_scale > 0:
             raise RosNodesError(f"depth_scale: expected > 0, got {self.depth_scale}")
+        if self.fusion_method not in FUSION_METHODS:
+            raise RosNodesError(f"fusion_method: expected one of {FUSION_METHODS}, got {self.fusion_method!r}")
+        if not 0.001 <= self.fusion_voxel_size <= 1.0:
+            raise RosNodesError(f"fusion_voxel_size: expected in [0.001, 1], got {self.fusion_voxel_size}")
         if not 0.0 < self.max_speed_m_s < math.inf:
             raise RosNodesError(f"max_speed_m_s: expected a finite value > 0, got {self.max_speed_m_s}")
 
@@ -97,13 +108,16 @@ class PerceptionSession:
         self.proposals: list[ObjectProposal] = []
         self.last_pose: np.ndarray | None = None
         self.skipped = 0
+        self._waiting: tuple[tuple[str, tuple[Any, ...]], str, int] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------
     def load(self) -> None:
         """Build the perception core (and load its models)."""
-        from perception.pipeline import ScenePerception
+        from perception.geometry.fusion import SceneMapConfig
+        from perception.pipeline import ScenePerception, ScenePerceptionConfig
 
-        self._perception = ScenePerception()
+        fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size)
+        self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion))
 
     def unload(self) -> None:
         """Free the core and forget the scene."""
@@ -120,50 +134,76 @@ class PerceptionSession:
         self.version = 0
         self.proposals = []
         self.last_pose = None
+        self._waiting = None
 
     @property
     def loaded(self) -> bool:
         return self._perception is not None
 
     # --- inputs ------------------------------------------------------------------------------------
-    def add_odometry(self, msg: Any) -> None:
-        """Remember the pose an Odometry message gives for its ``child_frame_id``."""
+    def add_odometry(self, msg: Any) -> SceneUpdate | None:
+        """Remember the pose an Odometry message gives for its ``child_frame_id``; integrates a frame that
+        was waiting for this pose (returns its update)."""
         self.poses.add_odometry(msg)
+        return self._retry_waiting()
 
-    def add_tf(self, msg: Any) -> None:
+    def add_tf(self, msg: Any) -> SceneUpdate | None:
         """Remember the world-frame transforms of a ``tf2_msgs/TFMessage`` (how sim bags give the LiDAR pose)."""
         for t in msg.transforms:
             if str(t.header.frame_id) == self.config.world_frame:
                 T = transform_to_matrix(t.transform)
                 self.poses.add(str(t.child_frame_id), wire.stamp_to_ns(t.header.stamp), T)
+        return self._retry_waiting()
 
     def add_cloud(self, msg: Any) -> SceneUpdate | None:
-        """Integrate a PointCloud2; None when skipped (too soon after the last update)."""
-        from perception.convert import pointcloud2_to_cloud
-
+        """Integrate a PointCloud2; None when skipped (too soon) or waiting for its pose."""
         stamp_ns = wire.stamp_to_ns(msg.header.stamp)
         if not self._due(stamp_ns):
             return None
-        T = self.sensor_pose(str(msg.header.frame_id), stamp_ns)
-        self.guard.check(stamp_ns, T)
-        cloud = pointcloud2_to_cloud(msg)
-        world = cloud.transformed(T, self.config.world_frame)
-        return self._update(world, stamp_ns, T)
+        return self._integrate(("cloud", (msg,)), str(msg.header.frame_id), stamp_ns)
 
     def add_rgbd(self, color: Any, depth: Any, info: Any) -> SceneUpdate | None:
-        """Integrate one matched colour + depth + CameraInfo triple; None when skipped."""
-        from perception.convert import rgbd_messages_to_frame
-
+        """Integrate one matched colour + depth + CameraInfo triple; None when skipped or waiting for its pose."""
         stamp_ns = wire.stamp_to_ns(depth.header.stamp)
         if not self._due(stamp_ns):
             return None
-        T = self.sensor_pose(str(depth.header.frame_id), stamp_ns)
-        self.guard.check(stamp_ns, T)
-        frame = rgbd_messages_to_frame(color, depth, info, self.config.depth_scale, T_world_cam=T)
-        return self._update(frame, stamp_ns, T)
+        return self._integrate(("rgbd", (color, depth, info)), str(depth.header.frame_id), stamp_ns)
 
-    def sensor_pose(self, frame: str, stamp_ns: int) -> np.ndarray:
-        """(4, 4) T_world_frame: identity for the world frame, else TF, else Odometry, else the static pose."""
+    def _integrate(self, frame_msgs: tuple[str, tuple[Any, ...]], frame: str, stamp_ns: int) -> SceneUpdate | None:
+        T = self.sensor_pose(frame, stamp_ns)
+        if T is None:
+            # Odometry for this frame exists but not yet for this stamp (topics arrive in any order): keep the
+            # newest such frame until its pose comes, rather than place it with a wrong pose.
+            self._waiting = (frame_msgs, frame, stamp_ns)
+            return None
+        self.guard.check(stamp_ns, T)
+        kind, msgs = frame_msgs
+        if kind == "cloud":
+            from perception.convert import pointcloud2_to_cloud
+
+            data: PointCloud | RGBDFrame = pointcloud2_to_cloud(msgs[0]).transformed(T, self.config.world_frame)
+        else:
+            from perception.convert import rgbd_messages_to_frame
+
+            data = rgbd_messages_to_frame(msgs[0], msgs[1], msgs[2], self.config.depth_scale, T_world_cam=T)
+        return self._update(data, stamp_ns, T)
+
+    def _retry_waiting(self) -> SceneUpdate | None:
+        if self._waiting is None:
+            return None
+        frame_msgs, frame, stamp_ns = self._waiting
+        if self.sensor_pose(frame, stamp_ns) is None:
+            return None
+        self._waiting = None
+        if self._last_update_ns is not None and stamp_ns - self._last_update_ns < self.config.update_period_s * 1e9:
+            return None  # a later frame was integrated meanwhile
+        return self._integrate(frame_msgs, frame, stamp_ns)
+
+    def sensor_pose(self, frame: str, stamp_ns: int) -> np.ndarray | None:
+        """(4, 4) T_world_frame: identity for the world frame, else TF, else Odometry, else the static pose.
+
+        None when Odometry has been seen for ``frame`` but none yet near ``stamp_ns``.
+        """
         if frame == self.config.world_frame or (not frame and self.config.world_frame in WORLD_FRAMES):
             return np.eye(4)
         if self.tf_lookup is not None:
@@ -171,7 +211,9 @@ class PerceptionSession:
             if T is not None:
                 return T
         T = self.poses.lookup(frame, stamp_ns)
-        return self.config.T_world_sensor if T is None else T
+        if T is not None:
+            return T
+        return None if self.poses.knows(frame) else self.config.T_world_sensor
 
     def is_due(self, stamp_ns: int | None) -> bool:
         """Whether a frame stamped ``stamp_ns`` would be integrated (older frames are, to raise their error)."""
@@ -200,7 +242,9 @@ class PerceptionSession:
     def _update(self, data: PointCloud | RGBDFrame, stamp_ns: int, T: np.ndarray) -> SceneUpdate:
         self.guard.admit(stamp_ns, T)
         self._last_update_ns = stamp_ns
-        result = self._perception.update(data)
+        # Frames go into the live map (ids kept by its tracker); a cloud is perceived on its own.
+        is_frame = isinstance(data, RGBDFrame)
+        result = self._perception.update(data) if is_frame else self._perception.from_cloud(data)
         self.proposals = list(result.proposals)
         self.version += 1
         self.last_pose = T

@@ -30,9 +30,11 @@ def make_sessions(
     if T.size != 16:
         raise ConfigError(f"T_world_sensor: expected 16 numbers (row-major 4x4), got {T.size}")
     perception = PerceptionSession(PerceptionSessionConfig(
-        input_mode=str(p.get("input_mode", "cloud")), world_frame=str(p.get("world_frame", "map")),
+        input_mode=str(p.get("input_mode", "rgbd")), world_frame=str(p.get("world_frame", "map")),
         T_world_sensor=T.reshape(4, 4), update_period_s=float(p.get("update_period_s", 1.0)),
         scene_sample_points=int(p.get("scene_sample_points", 128)), depth_scale=float(p.get("depth_scale", 1000.0)),
+        fusion_method=str(p.get("fusion_method", "voxel_hash")),
+        fusion_voxel_size=float(p.get("fusion_voxel_size", 0.02)),
     ))
     grounding = GroundingSession(GroundingSessionConfig(checkpoint=str(g.get("checkpoint", "")), lazy_scene=lazy_scene))
     topics = ReplayTopics(

@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params-file", type=Path, default=None,
                         help="ROS 2 params file (default: config/ground3d.yaml)")
     parser.add_argument("--threads", type=int, default=4, help="executor threads (default 4)")
-    parser.add_argument("ros_args", nargs=argparse.REMAINDER, help="--ros-args ... passed to rclpy")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME:=VALUE",
+                        help="parameter override for every node that declares NAME (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +29,11 @@ def run(args: argparse.Namespace) -> int:
     argv = ["ground3d-launch"]
     if args.params_file is not None:
         argv += ["--ros-args", "--params-file", str(args.params_file)]
-    argv += list(args.ros_args or [])
+    if args.param:
+        if len(argv) == 1:
+            argv.append("--ros-args")
+        for p in args.param:
+            argv += ["-p", p]
     holder: dict[str, GroundingNode] = {}
 
     def grounding() -> GroundingNode:

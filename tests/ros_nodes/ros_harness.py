@@ -111,16 +111,21 @@ class Listener:
             raws = list(self.raw[topic])
         return [wire.decode(r, self.types[topic]) for r in raws]
 
-    def publish(self, topic: str, typename: str, msg: Any, profile: Any) -> None:
-        from ros_nodes import wire
+    def advertise(self, topic: str, typename: str, profile: Any, wait_s: float = 0.0) -> None:
+        """Create a publisher; with ``wait_s``, wait until something subscribes (fails the test otherwise)."""
         from ros_nodes.node_base import rclpy_class
 
         if topic not in self._pubs:
             self._pubs[topic] = self.node.create_publisher(rclpy_class(typename), topic, profile)
-        self._pubs[topic].publish(wire.encode(msg))
+        if wait_s > 0:
+            wait_for(lambda: self._pubs[topic].get_subscription_count(), wait_s, f"a subscriber on {topic}")
+            time.sleep(0.3)  # let the match settle on both sides
 
-    def subscribers(self, topic: str) -> int:
-        return self._pubs[topic].get_subscription_count() if topic in self._pubs else 0
+    def publish(self, topic: str, typename: str, msg: Any, profile: Any) -> None:
+        from ros_nodes import wire
+
+        self.advertise(topic, typename, profile)
+        self._pubs[topic].publish(wire.encode(msg))
 
     def close(self) -> None:
         import rclpy
