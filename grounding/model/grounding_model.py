@@ -122,7 +122,7 @@ class GroundingModel(nn.Module):
         fused = self.fusion.fuse(features, memory)
         retrieval = self.contrastive_head(self.contrastive_head.embed_text(text.pooled), objects_embedding, memory.mask)
         return GroundingOutput(
-            grounding=self.grounding_head(fused),
+            grounding=self.grounding_head(fused, retrieval.similarity),
             answer=self.qa_head(fused),
             retrieval=retrieval,
             object_ids=ids,

@@ -21,7 +21,9 @@ class GroundingHead(nn.Module):
     """Score each object against the query, plus a 'none of these' score from the query and the best object.
 
     ``similarity='cosine'`` (late fusion) scores by the scaled cosine of the two towers; ``'mlp'`` reads
-    the fused object feature next to the query feature.
+    the fused object feature, the query feature and their product. Both add a learnt multiple of a
+    ``prior`` score per object (the contrastive head's text-object similarity): attribute matching
+    ("the green plant") is learnt fast there, so the fusion has only the relation left to resolve.
     """
 
     def __init__(self, d_model: int, similarity: str) -> None:
@@ -32,19 +34,24 @@ class GroundingHead(nn.Module):
         if similarity == "cosine":
             self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
         else:
-            self.score = _mlp(2 * d_model, d_model, 1)
-        self.none = _mlp(2 * d_model, d_model, 1)
+            self.score = _mlp(3 * d_model, d_model, 1)
+        self.prior_weight = nn.Parameter(torch.tensor(0.3))
+        self.none = _mlp(2 * d_model + 1, d_model, 1)
 
-    def forward(self, fused: FusionOutput) -> GroundingScores:
-        """FusionOutput with (B, N, D) objects and (B, D) queries -> GroundingScores (B, N) and (B,)."""
+    def forward(self, fused: FusionOutput, prior: torch.Tensor) -> GroundingScores:
+        """FusionOutput with (B, N, D) objects and (B, D) queries, prior (B, N) -> GroundingScores (B, N), (B,)."""
         o, q, mask = fused.object_features, fused.query_feature, fused.mask
         if self.similarity == "cosine":
             cos = nn.functional.normalize(o, dim=-1) @ nn.functional.normalize(q, dim=-1).unsqueeze(-1)
             logits = cos.squeeze(-1) * self.log_scale.exp()  # (B, N)
         else:
-            logits = self.score(torch.cat([o, q.unsqueeze(1).expand_as(o)], dim=-1)).squeeze(-1)  # (B, N)
+            qe = q.unsqueeze(1).expand_as(o)
+            logits = self.score(torch.cat([o, qe, o * qe], dim=-1)).squeeze(-1)  # (B, N)
+        prior = self.prior_weight * prior.masked_fill(~mask, 0.0)
+        logits = logits + prior
         best = o.masked_fill(~mask.unsqueeze(-1), NEG_INF).max(dim=1).values  # (B, D)
-        none = self.none(torch.cat([q, best], dim=-1)).squeeze(-1)  # (B,)
+        best_prior = prior.masked_fill(~mask, NEG_INF).max(dim=1, keepdim=True).values  # (B, 1)
+        none = self.none(torch.cat([q, best, best_prior], dim=-1)).squeeze(-1)  # (B,)
         return GroundingScores(object_logits=logits.masked_fill(~mask, NEG_INF), none_logit=none)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from dataclasses import asdict
@@ -14,9 +15,31 @@ from dataclasses import asdict
 import torch
 
 from grounding.model.checkpoint import default_checkpoint_dir, load_model
-from grounding.training.data import prepare_dataset
+from grounding.model.grounding_model import GroundingModel
+from grounding.training.data import PreparedDataset, prepare_dataset
 from grounding.training.text_bank import TextBank
 from grounding.training.validate import evaluate_split
+
+
+@torch.no_grad()
+def query_latency_ms(model: GroundingModel, data: PreparedDataset, split: str, repeats: int = 20) -> dict[str, float]:
+    """Median milliseconds of one query on a cached scene: text encoder + text side, and the text side alone.
+
+    The scene is the first of ``split`` with its first query's view, encoded once beforehand.
+    """
+    items = data.queries[split]
+    scene = model.encode_scene(data.scenes[items[0].scene_id].scene, items[0].view)
+    texts = [q.text for q in items if q.scene_id == items[0].scene_id][:repeats]
+    full, side = [], []
+    for text in texts:
+        t0 = time.perf_counter()
+        encoded = model.encode_text([text])
+        t1 = time.perf_counter()
+        model.query(encoded, scene)
+        t2 = time.perf_counter()
+        full.append(t2 - t0)
+        side.append(t2 - t1)
+    return {"with_text_encoder": 1e3 * statistics.median(full), "text_side_only": 1e3 * statistics.median(side)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "split": args.split,
         "fusion": model.config.fusion,
         **asdict(metrics),
+        "query_latency_ms": query_latency_ms(model, data, args.split),
         "seconds": round(time.perf_counter() - start, 1),
     }
     json.dump(out, sys.stdout, indent=1)

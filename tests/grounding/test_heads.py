@@ -22,7 +22,8 @@ def fused(B: int = 2, N: int = 4, D: int = 8) -> FusionOutput:
 def test_grounding_head_masks_padding_and_adds_none(similarity: str) -> None:
     f = fused()
     head = GroundingHead(8, similarity)
-    scores = head(f)
+    prior = torch.randn(2, 4)
+    scores = head(f, prior)
     assert scores.object_logits.shape == (2, 4) and scores.none_logit.shape == (2,)
     assert torch.isinf(scores.object_logits[0, 2:]).all() and torch.isfinite(scores.object_logits[1]).all()
     probs = scores.probabilities()
@@ -31,7 +32,7 @@ def test_grounding_head_masks_padding_and_adds_none(similarity: str) -> None:
     assert (probs[0, 2:4] == 0).all()
     # padded rows never influence the real ones
     f.object_features[0, 2:] = 1e3
-    again = head(f)
+    again = head(f, prior)
     torch.testing.assert_close(again.object_logits[0, :2], scores.object_logits[0, :2])
     torch.testing.assert_close(again.none_logit, scores.none_logit)
 
@@ -40,7 +41,8 @@ def test_cosine_grounding_is_scaled_cosine() -> None:
     f = fused()
     head = GroundingHead(8, "cosine")
     expected = torch.nn.functional.cosine_similarity(f.object_features[1], f.query_feature[1].unsqueeze(0), dim=-1)
-    torch.testing.assert_close(head(f).object_logits[1], expected * 10.0, rtol=1e-4, atol=1e-4)
+    prior = torch.arange(8.0).view(2, 4)
+    torch.testing.assert_close(head(f, prior).object_logits[1], expected * 10.0 + 0.3 * prior[1], rtol=1e-4, atol=1e-4)
 
 
 def test_qa_head_shapes_and_evidence_mask() -> None:
