@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -117,9 +118,18 @@ def test_two_process_gloo_ddp(tiny: Path, tmp_path: Path) -> None:
         str(cfg),
         "--no-progress",
     ]
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("checkpoint:") == 1  # only rank 0 reports
+    # A session of its own, so a hung run is killed with its worker processes, not only the launcher.
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=400)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, stderr[-3000:]
+    assert stdout.count("checkpoint:") == 1  # only rank 0 reports
     log = _log(out)
     # 4 train groups over 2 processes with 1 group per step each: 2 steps, both logged by rank 0 as world 2
     assert [e["world"] for e in log if "total" in e] == [2, 2]
