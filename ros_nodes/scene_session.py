@@ -55,6 +55,8 @@ class PerceptionSessionConfig:
     several times slower per frame on a 2-core CPU)."""
     fusion_voxel_size: float = 0.02
     """Voxel edge of the fused map, metres."""
+    proposal_every: int = 1
+    """Recompute proposals over the whole map on every n-th accepted frame (each frame is still fused)."""
     max_speed_m_s: float = 10.0
     """Fastest believable sensor motion between two updates; a faster pose change is a jump (FrameOrderError)."""
 
@@ -74,6 +76,8 @@ class PerceptionSessionConfig:
             raise RosNodesError(f"fusion_method: expected one of {FUSION_METHODS}, got {self.fusion_method!r}")
         if not 0.001 <= self.fusion_voxel_size <= 1.0:
             raise RosNodesError(f"fusion_voxel_size: expected in [0.001, 1], got {self.fusion_voxel_size}")
+        if self.proposal_every < 1:
+            raise RosNodesError(f"proposal_every: expected >= 1, got {self.proposal_every}")
         if not 0.0 < self.max_speed_m_s < math.inf:
             raise RosNodesError(f"max_speed_m_s: expected a finite value > 0, got {self.max_speed_m_s}")
 
@@ -117,7 +121,8 @@ class PerceptionSession:
         from perception.pipeline import ScenePerception, ScenePerceptionConfig
 
         fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size)
-        self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion))
+        self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion,
+                                                                 proposal_every=self.config.proposal_every))
 
     def unload(self) -> None:
         """Free the core and forget the scene."""
