@@ -14,7 +14,13 @@ from perception.geometry.preprocess import (
     VoxelConfig,
     preprocess,
 )
-from perception.geometry.proposals import GeometryConfig, GeometryResult, ProposalConfig, extract_proposals
+from perception.geometry.proposals import (
+    GeometryConfig,
+    GeometryResult,
+    ProposalConfig,
+    extract_proposals,
+    rgbd_view_config,
+)
 
 __all__ = [
     "ClusterConfig",
@@ -36,5 +42,6 @@ __all__ = [
     "gravity_aligned_box",
     "min_area_rectangle",
     "preprocess",
+    "rgbd_view_config",
     "segment_planes",
 ]

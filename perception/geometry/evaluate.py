@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 from perception.box3d import Box3D
 from perception.convert import rgbd_frame_to_cloud
 from perception.dataset import Dataset
-from perception.geometry.proposals import GeometryConfig, extract_proposals
+from perception.geometry.proposals import GeometryConfig, extract_proposals, rgbd_view_config
 from perception.point_cloud import PointCloud
 from perception.proposal import ObjectProposal
 
@@ -114,13 +114,19 @@ def evaluate_proposals(
     dataset_root: str,
     split: str = "test",
     config: GeometryConfig | None = None,
+    view_config: GeometryConfig | None = None,
     max_scenes: int | None = None,
     views: bool = True,
     min_points: int = 50,
     label_radius: float = 0.03,
 ) -> EvaluationReport:
-    """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``."""
+    """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``.
+
+    ``config`` is used on full-scene clouds (default ``GeometryConfig()``), ``view_config`` on single
+    views (default ``rgbd_view_config()``).
+    """
     config = config or GeometryConfig()
+    view_config = view_config or rgbd_view_config()
     dataset = Dataset(dataset_root)
     scene_ids = dataset.splits[split][:max_scenes]
     report = EvaluationReport(scenes=ProposalScores(), views=ProposalScores())
@@ -138,7 +144,7 @@ def evaluate_proposals(
             hit = np.isfinite(dist)
             labels = np.full(len(world), -1, dtype=np.int32)
             labels[hit] = scene.instance[nearest[hit]]
-            view_result = extract_proposals(world, config)
+            view_result = extract_proposals(world, view_config)
             report.views.add(score_proposals(view_result.proposals, world.xyz, labels, min_points))
     return report
 

@@ -26,15 +26,16 @@ def min_area_rectangle(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     except (QhullError, ValueError):
         hull = xy  # fewer than 3 points, or all on a line: no hull, the points themselves do
     edges = np.roll(hull, -1, axis=0) - hull  # (E, 2)
-    angles = np.mod(np.arctan2(edges[:, 1], edges[:, 0]), np.pi / 2)  # (E,) a rectangle repeats every 90 deg
-    angles = np.unique(np.append(angles, 0.0))
-    c, s = np.cos(angles), np.sin(angles)
+    angles = np.empty(edges.shape[0] + 1)
+    angles[0] = 0.0  # axis-aligned first, so ties (squares, single points) keep yaw 0
+    np.mod(np.arctan2(edges[:, 1], edges[:, 0]), np.pi / 2, out=angles[1:])  # a rectangle repeats every 90 deg
+    c, s = np.cos(angles)[:, None], np.sin(angles)[:, None]
     # Rotate the hull by -angle: local = R(angle)^T p, so local axes align with the edge.
-    u = hull[None, :, 0] * c[:, None] + hull[None, :, 1] * s[:, None]  # (E, H)
-    v = -hull[None, :, 0] * s[:, None] + hull[None, :, 1] * c[:, None]  # (E, H)
+    u = hull[:, 0] * c + hull[:, 1] * s  # (E, H)
+    v = hull[:, 1] * c - hull[:, 0] * s  # (E, H)
     u_lo, u_hi, v_lo, v_hi = u.min(axis=1), u.max(axis=1), v.min(axis=1), v.max(axis=1)
     areas = (u_hi - u_lo) * (v_hi - v_lo)  # (E,)
-    best = int(np.argmin(areas + 1e-12 * angles))  # ties go to the smallest angle, so squares stay axis-aligned
+    best = int(np.argmin(areas))
     yaw, cu, cv = float(angles[best]), (u_lo[best] + u_hi[best]) / 2, (v_lo[best] + v_hi[best]) / 2
     size = np.array([u_hi[best] - u_lo[best], v_hi[best] - v_lo[best]])
     if yaw >= np.pi / 4:  # the same rectangle turned back by 90 degrees, sides swapped
@@ -45,12 +46,20 @@ def min_area_rectangle(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return center, size, yaw
 
 
-def gravity_aligned_box(points: np.ndarray) -> Box3D:
-    """The yaw-only box of points (M, 3): minimum-area footprint rectangle, z from min to max."""
-    center_xy, size_xy, yaw = min_area_rectangle(points[:, :2].astype(np.float64))
+def gravity_aligned_box(points: np.ndarray, outline: np.ndarray | None = None) -> Box3D:
+    """The yaw-only box of points (M, 3): minimum-area footprint rectangle, z from min to max.
+
+    ``outline`` (K, 3), e.g. the voxel centroids of the same object, picks the yaw from far fewer points
+    (the convex hull is the costly part); the box is then fitted to all ``points`` at that yaw.
+    """
+    _, _, yaw = min_area_rectangle((points if outline is None else outline)[:, :2].astype(np.float64))
+    c, s = np.cos(yaw), np.sin(yaw)
+    local = points[:, :2].astype(np.float64) @ np.array([[c, -s], [s, c]])  # (M, 2) in the box's axes
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    cu, cv = (lo + hi) / 2
     z_lo, z_hi = float(points[:, 2].min()), float(points[:, 2].max())
     return Box3D(
-        center=np.array([center_xy[0], center_xy[1], (z_lo + z_hi) / 2]),
-        size=np.array([size_xy[0], size_xy[1], z_hi - z_lo]),
+        center=np.array([cu * c - cv * s, cu * s + cv * c, (z_lo + z_hi) / 2]),
+        size=np.array([hi[0] - lo[0], hi[1] - lo[1], z_hi - z_lo]),
         yaw=yaw,
     )

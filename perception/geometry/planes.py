@@ -54,7 +54,7 @@ class PlaneConfig:
     """Smallest horizontal patch removed as a support surface (table top, shelf board), square metres."""
     min_vertical_area: float = 2.5
     """Smallest vertical patch removed as a wall, square metres; 0 disables wall removal."""
-    max_sample: int = 20000
+    max_sample: int = 8000
     """RANSAC runs on at most this many randomly drawn points; inliers are then counted over all."""
     seed: int = 0
     """Seed of open3d's RANSAC sampler, so the same cloud gives the same planes."""

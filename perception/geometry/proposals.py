@@ -90,6 +90,17 @@ class GeometryConfig:
     """Cluster -> proposal rules."""
 
 
+def rgbd_view_config() -> GeometryConfig:
+    """Defaults for one depth-camera view, whose noise grows with the square of the depth (about 1 cm at
+    2 m): wider plane bands and margins, and larger minimum clusters, so noise does not become objects.
+    Fused (TSDF) or full-scene clouds are cleaner and keep ``GeometryConfig()``."""
+    return GeometryConfig(
+        planes=PlaneConfig(distance_threshold=0.03),
+        clustering=ClusterConfig(min_cluster_size=30),
+        proposals=ProposalConfig(support_margin=0.02),
+    )
+
+
 @dataclass
 class GeometryResult:
     """Proposals and the scene context they were cut from."""
@@ -126,7 +137,7 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
     point_plane = seg.point_plane.copy()
     for i, plane in enumerate(seg.planes):
         rows = np.flatnonzero(point_plane == i)
-        if plane.kind == HORIZONTAL:
+        if plane.kind == HORIZONTAL and not plane.is_floor:  # what lies flat on the floor is rarely an object
             point_plane[rows[plane.signed_distance(points[rows]) > rules.support_margin]] = -1
     seg = PlaneSegmentation(seg.planes, point_plane, seg.up)
     supports = _support_surfaces(points, seg, rules)
@@ -234,7 +245,8 @@ def _describe(
         idx = member[bounds[k] : bounds[k + 1]].astype(np.int64)
         if idx.size < rules.min_points:
             continue
-        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx)
+        outline = pre.points[labels == k]
+        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx, outline)
         if proposal.aabb.size.max() > rules.max_size:
             continue
         new_label[k] = len(proposals)
@@ -249,15 +261,20 @@ def _colors(cloud: PointCloud, idx: np.ndarray) -> np.ndarray:
     return cloud.rgb[idx]
 
 
-def make_proposal(object_id: int, points: np.ndarray, colors: np.ndarray, indices: np.ndarray) -> ObjectProposal:
-    """A proposal from its points (M, 3) float32, colours (M, 3) uint8 and input indices (M,) int64."""
+def make_proposal(
+    object_id: int, points: np.ndarray, colors: np.ndarray, indices: np.ndarray, outline: np.ndarray | None = None
+) -> ObjectProposal:
+    """A proposal from its points (M, 3) float32, colours (M, 3) uint8 and input indices (M,) int64.
+
+    ``outline`` (K, 3), the object's downsampled points, makes the oriented box cheaper (see
+    ``gravity_aligned_box``)."""
     return ObjectProposal(
         object_id=object_id,
         points=points.astype(np.float32, copy=False),
         colors=colors,
         indices=indices.astype(np.int64, copy=False),
         aabb=Box3D.from_points_axis_aligned(points.astype(np.float64)),
-        obb=gravity_aligned_box(points),
+        obb=gravity_aligned_box(points, outline),
         mean_color=colors.mean(axis=0).astype(np.float32),
         color_hist=hsv_histogram(colors),
     )

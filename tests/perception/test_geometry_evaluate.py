@@ -1,0 +1,57 @@
+"""Proposal evaluation: matching rules, and the CLI function on a tiny dataset written in the v1 format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from perception.geometry.evaluate import evaluate_proposals, main, score_proposals
+from perception.geometry.proposals import extract_proposals
+from tests.perception._geometry_scenes import look_at, render_view, sample_scene, tabletop_boxes
+
+
+def _write_dataset(root: Path) -> None:
+    cloud, instance = sample_scene(tabletop_boxes(), spacing=0.015)
+    scene = root / "scenes" / "s0"
+    (scene / "views" / "v0").mkdir(parents=True)
+    assert cloud.rgb is not None
+    np.savez(scene / "scene.npz", points=cloud.xyz, colors=cloud.rgb, instance=instance)
+    objects = [{"object_id": b.instance, "label": "box", "color": "red", "center": list(b.center),
+                "size": list(b.size), "yaw": b.yaw} for b in tabletop_boxes()]
+    (scene / "objects.json").write_text(json.dumps(objects))
+    T = look_at(np.array([1.6, 0.3, 1.5]), np.array([0.0, 0.0, 0.75]))
+    frame, _ = render_view(tabletop_boxes(), T, width=320, height=240)
+    Image.fromarray(frame.rgb).save(scene / "views" / "v0" / "rgb.png")
+    Image.fromarray(np.round(frame.depth_m * 1000).astype(np.uint16)).save(scene / "views" / "v0" / "depth.png")
+    camera = {"K": frame.intrinsics.K.tolist(), "width": 320, "height": 240, "T_world_cam": T.tolist()}
+    (scene / "views" / "v0" / "camera.json").write_text(json.dumps(camera))
+    meta = {"format": "ground3d-dataset", "version": 1, "categories": ["box"], "colors": ["red"],
+            "splits": {"train": [], "val": [], "test": ["s0"]}}
+    (root / "dataset.json").write_text(json.dumps(meta))
+
+
+def test_score_counts_matches_once_and_ignores_barely_visible_objects() -> None:
+    cloud, instance = sample_scene(tabletop_boxes(), spacing=0.015)
+    proposals = extract_proposals(cloud).proposals
+    scores = score_proposals(proposals, cloud.xyz, instance)
+    assert scores.num_objects == 4 and scores.recall(0.5) == 1.0
+    assert 0.0 < scores.precision(0.5) <= 1.0
+    doubled = score_proposals(proposals + proposals, cloud.xyz, instance)
+    assert doubled.recall(0.5) == 1.0 and doubled.precision(0.5) == scores.precision(0.5) / 2
+    hidden = score_proposals(proposals, cloud.xyz, instance, min_points=10**6)
+    assert hidden.num_objects == 0 and hidden.num_proposals < len(proposals)
+    assert score_proposals([], cloud.xyz, instance).recall(0.25) == 0.0
+
+
+def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _write_dataset(tmp_path)
+    report = evaluate_proposals(str(tmp_path), "test")
+    assert report.scenes.num_clouds == 1 and report.scenes.recall(0.5) == 1.0
+    assert report.views.num_clouds == 1 and report.views.num_objects >= 3
+    assert report.views.recall(0.25) >= 0.75
+    main(["--data", str(tmp_path), "--split", "test", "--no-views"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["scenes"]["recall@0.5"] == 1.0 and printed["views"]["clouds"] == 0
