@@ -12,6 +12,9 @@ class WireError(RosNodesError):
 class RequestError(RosNodesError):
     """A query or question is malformed: empty, too long, bad JSON or a bad view."""
 
+    request_id: str | None = None
+    """The request's own id when the envelope parsed far enough to read it, so the error result can echo it."""
+
 
 class BagError(RosNodesError):
     """A bag is missing, truncated, corrupt, lacks its metadata, or an output path escapes its folder."""

@@ -91,7 +91,7 @@ class GroundingNode(ManagedNode):
         except ValueError as err:
             self.health.error(f"{kind}: {err}")
             self.get_logger().warning(self.health.last_error)
-            self._reply(error_result(fallback, kind, str(err)), kind)
+            self._reply(error_result(getattr(err, "request_id", None) or fallback, kind, str(err)), kind)
             return
         assert self.session is not None
         session = self.session

@@ -55,10 +55,14 @@ def parse_request(payload: str, kind: str, fallback_id: str) -> Request:
         if not isinstance(data, dict):
             raise RequestError(f"expected a JSON object, got {type(data).__name__}")
         request_id = str(data.get("id", fallback_id))
-        if "text" not in data or not isinstance(data["text"], str):
-            raise RequestError(f"expected a string field 'text', got {type(data.get('text')).__name__}")
-        text = data["text"]
-        view = parse_view(data.get("view"))
+        try:
+            if "text" not in data or not isinstance(data["text"], str):
+                raise RequestError(f"expected a string field 'text', got {type(data.get('text')).__name__}")
+            text = data["text"]
+            view = parse_view(data.get("view"))
+        except RequestError as err:
+            err.request_id = request_id  # the error result must carry the id the client waits for
+            raise
     return Request(request_id=request_id, text=text, kind=kind, view=view)
 
 

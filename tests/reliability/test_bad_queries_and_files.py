@@ -172,3 +172,14 @@ def test_bag_message_with_bad_content_is_reported_and_replay_goes_on(tmp_path: P
     assert [e for e in report.errors if e.startswith("/odom")] == [
         "/odom: ValueError: pose: expected a non-zero finite quaternion, got (0.0, 0.0, 0.0, 0.0)"]
     assert perception.poses.lookup("cam", 2) is not None  # the good pose after the bad one was kept
+
+
+@pytest.mark.parametrize("payload", ['{"id": "c7", "text": 5}', '{"id": "c7", "text": "x", "view": [1, 2]}'])
+def test_envelope_error_keeps_the_clients_request_id(payload: str) -> None:
+    """A client waits for its own id; an error result under a generated id would look like silence to it."""
+    from ros_nodes.errors import RequestError
+    from ros_nodes.query_request import parse_request
+
+    with pytest.raises(RequestError) as err:
+        parse_request(payload, "ground", "fallback-1")
+    assert err.value.request_id == "c7"
