@@ -50,11 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", help="split to score (default test)")
     parser.add_argument("--cache-dir", default="/tmp/ground3d-cache", help="text encoding cache")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--latency-only", action="store_true", help="measure query latency only, no accuracy")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     model = load_model(args.checkpoint)
     data = prepare_dataset(args.data, [args.split])
+    if args.latency_only:
+        latency = {"fusion": model.config.fusion, "query_latency_ms": query_latency_ms(model, data, args.split)}
+        json.dump(latency, sys.stdout, indent=1)
+        print()
+        return 0
     bank = TextBank.build(
         model.text_encoder, [q.text for q in data.queries[args.split]], args.cache_dir, progress=False
     )
