@@ -142,6 +142,7 @@ def first_object_model():
     with torch.no_grad():
         m.grounding_head.score[-1].weight.zero_()
         m.grounding_head.score[-1].bias.zero_()
+        m.grounding_head.prior_weight.zero_()  # drop the retrieval prior that would break the tie
         m.grounding_head.none[-1].bias.fill_(-50.0)
     return m
 
