@@ -94,7 +94,10 @@ def encoder_forward(sizes: tuple[int, ...] = (10_000, 50_000, 100_000), repeats:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; 1 by default: on a shared, busy CPU extra threads spin and slow it down")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
     print(f"threads: {torch.get_num_threads()}")
     if args.quick:
         results = [fps_vs_open3d(5000, 256), knn_backends(5000, 500), *encoder_forward((2000,), 1)]

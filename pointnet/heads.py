@@ -12,10 +12,11 @@ from pointnet.outputs import EncoderOutput
 class ClassificationHead(nn.Module):
     """global_feature (B, D) -> logits (B, K): an MLP with dropout."""
 
-    def __init__(self, in_channels: int, num_classes: int, hidden: int = 256, dropout: float = 0.3) -> None:
+    def __init__(self, in_channels: int, num_classes: int, hidden: int = 256, dropout: float = 0.3,
+                 norm: str = "batch") -> None:
         super().__init__()
         self.mlp = nn.Sequential(
-            shared_mlp([in_channels, hidden], "batch"), nn.Dropout(dropout), nn.Linear(hidden, num_classes)
+            shared_mlp([in_channels, hidden], norm), nn.Dropout(dropout), nn.Linear(hidden, num_classes)
         )
 
     def forward(self, out: EncoderOutput) -> torch.Tensor:
@@ -25,9 +26,9 @@ class ClassificationHead(nn.Module):
 class SegmentationHead(nn.Module):
     """point_features (N, C_p) -> logits (N, K)."""
 
-    def __init__(self, in_channels: int, num_classes: int, hidden: int = 128) -> None:
+    def __init__(self, in_channels: int, num_classes: int, hidden: int = 128, norm: str = "batch") -> None:
         super().__init__()
-        self.mlp = shared_mlp([in_channels, hidden, num_classes], "batch", last_activation=False)
+        self.mlp = shared_mlp([in_channels, hidden, num_classes], norm, last_activation=False)
 
     def forward(self, out: EncoderOutput) -> torch.Tensor:
         if out.point_features is None:

@@ -90,7 +90,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          "sphere removes metric size, which tells a box from a cabinet)")
     ap.add_argument("--config", type=str, default="{}", help="JSON overrides of the encoder config")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; 1 by default: on a shared, busy CPU extra threads spin and slow it down")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
 
     torch.manual_seed(args.seed)
     train = load_object_clouds(args.data, "train")
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     in_channels = 4 if args.size_feature else 3
     config = {**OBJECT_PRESETS[args.model], "in_channels": in_channels, **json.loads(args.config)}
     encoder = build_encoder(args.model, config)
-    head = ClassificationHead(encoder_width(encoder, "global"), len(categories))
+    head = ClassificationHead(encoder_width(encoder, "global"), len(categories), norm=str(encoder.config.norm))
     params = [*encoder.parameters(), *head.parameters()]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * ((len(train.objects) + args.batch_size - 1) // args.batch_size)

@@ -75,13 +75,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; 1 by default: on a shared, busy CPU extra threads spin and slow it down")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
 
     torch.manual_seed(args.seed)
     train, classes = load_scene_clouds(args.data, "train")
     test, _ = load_scene_clouds(args.data, "test")
     encoder = build_encoder(args.model, {**SCENE_PRESETS[args.model], "in_channels": 3})
-    head = SegmentationHead(encoder_width(encoder, "point"), len(classes))
+    head = SegmentationHead(encoder_width(encoder, "point"), len(classes), norm=str(encoder.config.norm))
     params = [*encoder.parameters(), *head.parameters()]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * ((len(train) + args.batch_size - 1) // args.batch_size)
