@@ -21,6 +21,8 @@ class CropConfig:
     """Objects with fewer visible pixels than this are skipped."""
     pad_fraction: float = 0.15
     """The crop box grows by this fraction of its longer side on each side."""
+    mask_background: bool = True
+    """Grey out pixels of other instances and background, so a crop shows one object (a segment crop)."""
 
     def __post_init__(self) -> None:
         if self.size < 8:
@@ -49,6 +51,9 @@ def object_crops(rgb: np.ndarray, instance_mask: np.ndarray, config: CropConfig)
         top, left = int(max(0, rc - side / 2)), int(max(0, cc - side / 2))
         bottom, right = int(min(h, rc + side / 2)), int(min(w, cc + side / 2))
         patch = image[:, top:bottom, left:right].unsqueeze(0)  # (1, 3, h', w')
+        if config.mask_background:
+            own = torch.from_numpy(instance_mask[top:bottom, left:right] == instance_id)
+            patch = torch.where(own, patch, torch.full_like(patch, 0.5))
         crops.append(F.interpolate(patch, size=(config.size, config.size), mode="bilinear", antialias=True)[0])
     if not crops:
         return torch.zeros(0, 3, config.size, config.size), np.zeros(0, np.int32)

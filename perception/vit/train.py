@@ -2,8 +2,9 @@
 
     python -m perception.vit.train --data DATASET --out perception/vit/weights --seed 0
 
-Crops come from each view's instance mask, rebuilt from the labelled scene cloud (``view_instances``).
-It picks nothing on test: the last epoch is saved, and test accuracy is reported in ``metrics.json``.
+Crops come from each view's instance mask, rebuilt from the labelled scene cloud (``view_instances``), and
+are cached beside the output (``--cache``) because cutting them costs more than an epoch. It picks nothing
+on test: the last epoch is saved, and test accuracy is reported in ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from perception.dataset import Dataset
@@ -28,7 +30,7 @@ from perception.vit.view_instances import view_instance_mask
 class TrainConfig:
     """Optimisation settings of the crop classifier."""
 
-    epochs: int = 12
+    epochs: int = 30
     """Passes over the training crops."""
     batch_size: int = 128
     """Crops per step."""
@@ -74,6 +76,20 @@ def collect_crops(dataset: Dataset, split: str, config: CropConfig) -> CropSet:
     return CropSet(torch.stack(crops), torch.tensor(cats), torch.tensor(cols))
 
 
+def cached_crops(dataset: Dataset, split: str, config: CropConfig, cache_dir: Path | None) -> CropSet:
+    """``collect_crops``, read from or written to ``cache_dir/crops-SPLIT.safetensors`` when given."""
+    if cache_dir is None:
+        return collect_crops(dataset, split, config)
+    path = cache_dir / f"crops-{split}-{config.size}px.safetensors"
+    if path.is_file():
+        t = load_file(str(path))
+        return CropSet(t["crops"], t["category"], t["color"])
+    data = collect_crops(dataset, split, config)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    save_file({"crops": data.crops, "category": data.category, "color": data.color}, str(path))
+    return data
+
+
 def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     # Flips and small brightness changes only: hue must survive, it is the colour label.
     flip = torch.rand(x.shape[0], generator=gen) < 0.5
@@ -95,12 +111,12 @@ def accuracy(model: CropClassifier, data: CropSet, batch_size: int = 256) -> tup
     return right_cat / n, right_col / n
 
 
-def train(dataset: Dataset, out: Path, config: TrainConfig) -> dict[str, float]:
+def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | None = None) -> dict[str, float]:
     """Train on the train split, save to ``out``, and return the test figures."""
     torch.manual_seed(config.seed)
     crop_config = CropConfig()
-    train_set = collect_crops(dataset, "train", crop_config)
-    test_set = collect_crops(dataset, "test", crop_config)
+    train_set = cached_crops(dataset, "train", crop_config, cache_dir)
+    test_set = cached_crops(dataset, "test", crop_config, cache_dir)
     model = CropClassifier(
         CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size)
     )
@@ -145,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output model folder")
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--cache", default=None, help="folder to keep the cut crops in between runs")
     args = parser.parse_args(argv)
-    metrics = train(Dataset(args.data), Path(args.out), TrainConfig(epochs=args.epochs, seed=args.seed))
+    cache = Path(args.cache) if args.cache else None
+    metrics = train(Dataset(args.data), Path(args.out), TrainConfig(epochs=args.epochs, seed=args.seed), cache)
     print(json.dumps(metrics, indent=2))
     return 0
 
