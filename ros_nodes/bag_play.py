@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +26,13 @@ def play_bag(
     with BagReader(path) as bag:
         if bag.is_ros1:
             raise BagError(f"bag {path}: play expected a rosbag2; for ROS 1 bags use `ground3d replay`")
-        chosen = {t: ty for t, ty in bag.topics.items() if topics is None or t in topics}
+        chosen = {t: ty for t, ty in bag.topics.items() if (topics is None or t in topics) and _importable(ty)}
         if not chosen:
-            raise BagError(f"bag {path}: expected topics among {sorted(bag.topics)}, got {topics}")
+            raise BagError(f"bag {path}: expected topics among {sorted(bag.topics)} whose message types this "
+                           f"ROS install has, got {topics}")
+        unplayable = sorted(t for t, ty in bag.topics.items() if (topics is None or t in topics) and t not in chosen)
+        if unplayable:
+            print(f"play: skipping {unplayable}: their message packages are not installed", file=sys.stderr)
         context = rclpy.Context()
         rclpy.init(context=context)
         count = 0
@@ -53,3 +59,12 @@ def play_bag(
         finally:
             rclpy.shutdown(context=context)
         return count
+
+
+def _importable(typename: str) -> bool:
+    """True when rclpy can publish ``typename`` here (the PyPI wheels lack e.g. tf2_msgs)."""
+    try:
+        importlib.import_module(typename.split("/")[0] + ".msg")
+    except ImportError:
+        return False
+    return True

@@ -3,6 +3,7 @@
 ``message_filters`` ships no wheel, so this is a small replacement with the same policy: every stream keeps a
 bounded queue; when a message arrives, the closest message of each other stream within ``slop_ns`` is looked
 up; if the whole set spans at most ``slop_ns`` it is emitted, and it and everything older is removed.
+A queue over ``queue_size`` drops its oldest message.
 """
 
 from __future__ import annotations
@@ -54,17 +55,15 @@ class ApproximateTimeSynchronizer:
         self.config = config
         self.callback = callback
         self.stats = SyncStats()
+        # No "older than the last match" rule: one set stamped in the future would otherwise block every
+        # later one; stale messages leave by the queue bound instead.
         self._queues: list[deque[tuple[int, Any]]] = [deque() for _ in range(config.num_streams)]
-        self._last_match_ns: int | None = None
 
     def add(self, stream: int, stamp_ns: int, msg: Any) -> bool:
         """Queue ``msg`` of ``stream`` (0..K-1) stamped ``stamp_ns``; True when it completed a match."""
         if not 0 <= stream < self.config.num_streams:
             raise RosNodesError(f"stream: expected 0..{self.config.num_streams - 1}, got {stream}")
         self.stats.received += 1
-        if self._last_match_ns is not None and stamp_ns <= self._last_match_ns - self.config.slop_ns:
-            self.stats.dropped += 1  # older than a set already emitted: it can never match any more
-            return False
         queue = self._queues[stream]
         queue.append((stamp_ns, msg))
         if len(queue) > self.config.queue_size:
@@ -91,7 +90,6 @@ class ApproximateTimeSynchronizer:
             self.stats.dropped += len(queue) - 1 - len(kept)
             queue.clear()
             queue.extend(kept)
-        self._last_match_ns = max(stamps)
         self.stats.matched += 1
         self.callback([item[1] for item in chosen])
         return True
@@ -104,4 +102,3 @@ class ApproximateTimeSynchronizer:
         """Forget every queued message (e.g. on lifecycle deactivate); counters stay."""
         for queue in self._queues:
             queue.clear()
-        self._last_match_ns = None

@@ -50,8 +50,9 @@ class Processes:
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
-    def stop_all(self, grace_s: float = 10.0) -> dict[str, int]:
-        """SIGINT every child; returns each exit code (killed ones get -9)."""
+    def stop_all(self, grace_s: float = 40.0) -> dict[str, int]:
+        """SIGINT every child; returns each exit code (killed ones get -9). A node finishes the frame it is
+        integrating before it exits, which can take many seconds on a busy 2-core machine."""
         codes = {}
         for _, proc in self.procs:
             if proc.poll() is None:

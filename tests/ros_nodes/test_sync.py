@@ -57,14 +57,13 @@ def test_queue_overflow_drops_oldest() -> None:
     assert out == [["c4", "d", "i"]]
 
 
-def test_late_message_older_than_last_match_is_dropped() -> None:
+def test_a_set_stamped_in_the_future_does_not_block_later_sets() -> None:
     sync, out = make(slop_ms=5)
     for k, name in enumerate("cdi"):
+        sync.add(k, 10**15, name)  # a bad clock, far ahead
+    for k, name in enumerate("CDI"):
         sync.add(k, 200 * MS, name)
-    assert len(out) == 1
-    assert not sync.add(0, 100 * MS, "late")
-    assert sync.stats.dropped == 1
-    assert sync.pending() == [0, 0, 0]
+    assert out == [["c", "d", "i"], ["C", "D", "I"]]
 
 
 def test_reset_forgets_partial_sets() -> None:
@@ -94,17 +93,14 @@ def test_config_is_validated() -> None:
     slop=st.integers(0, 20),
     queue=st.integers(1, 6),
 )
-def test_every_emitted_set_is_within_slop_and_ordered(events: list, slop: int, queue: int) -> None:
+def test_every_emitted_set_is_within_slop_and_nothing_is_lost_uncounted(events: list, slop: int, queue: int) -> None:
     sync, out = make(slop_ms=slop, queue=queue)
     for stream, t in events:
         sync.add(stream, t * MS, (stream, t * MS))
-    last = None
     for group in out:
         assert [s for s, _ in group] == [0, 1, 2]
         stamps = [t for _, t in group]
         assert max(stamps) - min(stamps) <= slop * MS
-        assert last is None or max(stamps) > last - slop * MS
-        last = max(stamps)
     assert all(n <= queue for n in sync.pending())
     assert sync.stats.received == len(events)
     consumed = 3 * sync.stats.matched + sync.stats.dropped + sum(sync.pending())
