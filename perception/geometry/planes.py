@@ -157,14 +157,24 @@ class PlaneSegmentation:
     """(V,) int64 index into ``planes`` of each point, -1 for points on no removed plane."""
     up: np.ndarray
     """(3,) unit gravity-up direction the planes were classified with."""
+    flat: np.ndarray | None = None
+    """(V,) bool rows on the largest horizontal RANSAC plane, left for the support search: they skip the
+    outlier and normal steps like plane points (their normal is ``up``), which matters on ground scans."""
 
     def select(self, keep: np.ndarray) -> PlaneSegmentation:
         """The labels of the rows where ``keep`` (V,) bool is set."""
-        return PlaneSegmentation(self.planes, self.point_plane[keep], self.up)
+        flat = None if self.flat is None else self.flat[keep]
+        return PlaneSegmentation(self.planes, self.point_plane[keep], self.up, flat)
+
+    def explained(self) -> np.ndarray:
+        """(V,) bool rows on a plane or on a horizontal RANSAC plane."""
+        return self.point_plane >= 0 if self.flat is None else (self.point_plane >= 0) | self.flat
 
     def known_normals(self) -> np.ndarray:
-        """(V, 3) float32 plane normal of each plane point, NaN for the others."""
+        """(V, 3) float32 plane normal of each plane (or ``flat``) point, NaN for the others."""
         normals = np.full((self.point_plane.shape[0], 3), np.nan, dtype=np.float32)
+        if self.flat is not None:
+            normals[self.flat] = self.up.astype(np.float32)
         if self.planes:
             table = np.stack([p.normal for p in self.planes]).astype(np.float32)  # (P, 3)
             on = self.point_plane >= 0
@@ -197,9 +207,10 @@ def dominant_planes(points: np.ndarray, config: PlaneConfig | None = None) -> Pl
     point_plane = np.full(num, -1, dtype=np.int64)
     planes: list[SupportPlane] = []
     up = _unit(config.up)
+    flat = np.zeros(num, dtype=bool)
     if config.enabled and num >= config.min_inliers:
-        up = _dominant_planes(points, config, planes, point_plane)
-    return PlaneSegmentation(planes, point_plane, up)
+        up = _dominant_planes(points, config, planes, point_plane, flat)
+    return PlaneSegmentation(planes, point_plane, up, flat)
 
 
 def support_planes(
@@ -215,7 +226,7 @@ def support_planes(
     planes = list(seg.planes)
     point_plane = seg.point_plane.copy()
     if not config.enabled:
-        return PlaneSegmentation(planes, point_plane, seg.up)
+        return PlaneSegmentation(planes, point_plane, seg.up, seg.flat)
     up = seg.up
     free = point_plane < 0
     if normals is not None:  # normals may point either way along the surface normal
@@ -226,7 +237,7 @@ def support_planes(
         lowest = min(p.height for p in horizontal)
         for p in horizontal:  # every patch of the lowest plane: a sparse floor can come in pieces
             p.is_floor = p.height <= lowest + config.distance_threshold
-    return PlaneSegmentation(planes, point_plane, up)
+    return PlaneSegmentation(planes, point_plane, up, seg.flat)
 
 
 def _unit(v: tuple[float, float, float]) -> np.ndarray:
@@ -235,7 +246,7 @@ def _unit(v: tuple[float, float, float]) -> np.ndarray:
 
 
 def _dominant_planes(
-    points: np.ndarray, config: PlaneConfig, planes: list[SupportPlane], point_plane: np.ndarray
+    points: np.ndarray, config: PlaneConfig, planes: list[SupportPlane], point_plane: np.ndarray, flat: np.ndarray
 ) -> np.ndarray:
     """RANSAC rounds; appends accepted patches, labels their points and returns the up direction.
 
@@ -277,6 +288,8 @@ def _dominant_planes(
             up = model[:3].copy()
             need_reference = False
         elif kind == HORIZONTAL:
+            if not flat.any():  # the dominant ground only: smaller ones may be crossed by legs at that height
+                flat[rows] = True
             candidates = np.setdiff1d(candidates, rows, assume_unique=True)
             continue
         min_area = config.min_horizontal_area if kind == HORIZONTAL else config.min_vertical_area

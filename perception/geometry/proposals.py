@@ -120,7 +120,7 @@ def extract_proposals(cloud: PointCloud, config: GeometryConfig | None = None) -
     config = config or GeometryConfig()
     pre = downsample(cloud, config.preprocess)
     segmentation = dominant_planes(pre.points, config.planes)
-    keep = outlier_mask(pre.points, config.preprocess.outliers, protected=segmentation.point_plane >= 0)
+    keep = outlier_mask(pre.points, config.preprocess.outliers, protected=segmentation.explained())
     pre, segmentation = pre.select(keep), segmentation.select(keep)
     pre.normals = estimate_normals(pre.points, config.preprocess.normals, segmentation.known_normals())
     segmentation = support_planes(pre.points, pre.normals, segmentation, config.planes)
@@ -139,7 +139,7 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
         rows = np.flatnonzero(point_plane == i)
         if plane.kind == HORIZONTAL and not plane.is_floor:  # what lies flat on the floor is rarely an object
             point_plane[rows[plane.signed_distance(points[rows]) > rules.support_margin]] = -1
-    seg = PlaneSegmentation(seg.planes, point_plane, seg.up)
+    seg = PlaneSegmentation(seg.planes, point_plane, seg.up, seg.flat)
     supports = _support_surfaces(points, seg, rules)
     free = seg.point_plane < 0  # (V,)
     on_support = np.full(points.shape[0], -1, dtype=np.int64)
