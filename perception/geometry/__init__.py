@@ -4,6 +4,7 @@ multi-frame fusion with stable object ids, and proposal evaluation."""
 from perception.geometry.clustering import ClusterConfig, cluster_points
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
+from perception.geometry.fusion import SceneMap, SceneMapConfig
 from perception.geometry.planes import PlaneConfig, PlaneSegmentation, SupportPlane, segment_planes
 from perception.geometry.preprocess import (
     CropConfig,
@@ -21,6 +22,7 @@ from perception.geometry.proposals import (
     extract_proposals,
     rgbd_view_config,
 )
+from perception.geometry.tracking import ObjectTracker, TrackerConfig
 
 __all__ = [
     "ClusterConfig",
@@ -29,13 +31,17 @@ __all__ = [
     "GeometryConfigError",
     "GeometryResult",
     "NormalConfig",
+    "ObjectTracker",
     "OutlierConfig",
     "PlaneConfig",
     "PlaneSegmentation",
     "PreprocessConfig",
     "PreprocessedCloud",
     "ProposalConfig",
+    "SceneMap",
+    "SceneMapConfig",
     "SupportPlane",
+    "TrackerConfig",
     "VoxelConfig",
     "cluster_points",
     "extract_proposals",
