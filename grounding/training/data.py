@@ -147,7 +147,9 @@ def prepare_dataset(root: str | Path, splits: Sequence[str], seed: int = 0) -> P
             target = -1 if r.object_id < 0 else sc.column_of(r.object_id)
             if r.object_id >= 0 and target < 0:
                 continue  # the target has no point in the cloud, so no oracle proposal can show it
-            unique = r.extra.get("unique")
+            # ScanRefer-style files say "unique" / "multiple"; others may store a bool or nothing.
+            raw = r.extra.get("unique")
+            unique = raw == "unique" if isinstance(raw, str) else raw
             if unique is None and target >= 0:
                 unique = sc.labels.count(sc.labels[target]) == 1
             queries[split].append(

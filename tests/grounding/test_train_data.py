@@ -89,6 +89,7 @@ def write_tiny_dataset(root: Path, num_scenes: int = 6, seed: int = 0) -> Path:
         cam = _camera(np.array([0.0, -3.0, 1.5]), np.array([0.0, 0.0, 0.2]))
         (folder / "views" / "v0" / "camera.json").write_text(json.dumps(cam))
         left = min(objs, key=lambda o: o["center"][0])
+        labels = [o["label"] for o in objs]
         for o in objs:
             refer.append(
                 {
@@ -97,6 +98,7 @@ def write_tiny_dataset(root: Path, num_scenes: int = 6, seed: int = 0) -> Path:
                     "object_name": o["label"],
                     "ann_id": len(refer),
                     "description": f"the {o['color']} {o['label']}",
+                    "unique": "unique" if labels.count(o["label"]) == 1 else "multiple",
                     "view": "v0",
                     "relation": "attribute",
                     "view_dependent": False,
@@ -126,7 +128,6 @@ def write_tiny_dataset(root: Path, num_scenes: int = 6, seed: int = 0) -> Path:
                 "view_dependent": False,
             }
         )
-        labels = [o["label"] for o in objs]
         for o in objs:
             if labels.count(o["label"]) == 1:
                 qa.append(
@@ -192,6 +193,12 @@ def test_queries_resolve_targets_views_and_absent(tiny: Path) -> None:
     for q in left:
         centers = data.scenes[q.scene_id].scene.centers()
         assert q.target == int(np.argmin(centers[:, 0]))
+    # ScanRefer's "unique" / "multiple" strings become booleans
+    attr = [q for q in refer if q.relation == "attribute"]
+    for q in attr:
+        labels = data.scenes[q.scene_id].labels
+        assert q.unique is (labels.count(labels[q.target]) == 1)
+    assert any(q.unique for q in attr) and not all(q.unique for q in attr)
     # one group per (scene, view): all queries of a train scene share view v0
     assert len(group_queries(data.queries["train"])) == 4
 
