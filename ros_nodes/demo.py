@@ -29,7 +29,7 @@ class DemoConfig:
     """Scene seed (3 has three white chairs, for the ambiguous query)."""
     num_objects: int = 12
     """Most objects in the scene."""
-    frames: int = 8
+    frames: int = 5
     """Camera frames integrated along the robot's walk."""
     out_dir: Path = Path("demo")
     """Where scene.png goes."""

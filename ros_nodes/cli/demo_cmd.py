@@ -11,7 +11,7 @@ HELP = "build a sim scene, run perception and grounding on it, answer example qu
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=3, help="scene seed (default 3)")
-    parser.add_argument("--frames", type=int, default=8, help="camera frames along the walk (default 8)")
+    parser.add_argument("--frames", type=int, default=5, help="camera frames along the walk (default 5)")
     parser.add_argument("--out-dir", type=Path, default=Path("demo"), help="folder of scene.png (default demo)")
 
 
