@@ -4,7 +4,13 @@ Every encoder takes a packed batch ``(x (N, C_in) | None, pos (N, 3), batch (N,)
 ``EncoderOutput``. The spconv encoder lives in ``pointnet.sparse_voxel_encoder`` (imported on demand).
 """
 
-from pointnet.checkpoint import load_encoder, load_weights, save_encoder, save_weights
+from pointnet.checkpoint import (
+    PRETRAINED_OBJECT_ENCODER,
+    load_encoder,
+    load_weights,
+    save_encoder,
+    save_weights,
+)
 from pointnet.errors import BatchError, CheckpointError, ConfigError, PointNetError
 from pointnet.outputs import EncoderOutput
 from pointnet.pointnet2_encoder import PointNet2Config, PointNet2Encoder
@@ -13,6 +19,7 @@ from pointnet.registry import ENCODER_NAMES, build_encoder, make_config
 
 __all__ = [
     "ENCODER_NAMES",
+    "PRETRAINED_OBJECT_ENCODER",
     "BatchError",
     "CheckpointError",
     "ConfigError",

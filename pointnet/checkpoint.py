@@ -19,6 +19,11 @@ from pointnet.config_utils import to_dict
 from pointnet.errors import CheckpointError
 from pointnet.registry import build_encoder
 
+PRETRAINED_OBJECT_ENCODER = Path(__file__).resolve().parent / "pretrained" / "object_pointnet2_ssg"
+"""PointNet++ SSG trained by ``pointnet.train_classify`` on sim200 object clouds (see its results.json).
+Input: pos (N, 3) centred on the object's box centre and scaled to unit radius; x (N, 4) = RGB in [0, 1]
+and the object's radius in metres. ``load_encoder(PRETRAINED_OBJECT_ENCODER)`` rebuilds it."""
+
 WEIGHTS_FILE = "encoder.safetensors"
 CONFIG_FILE = "encoder.json"
 

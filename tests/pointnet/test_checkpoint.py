@@ -65,3 +65,15 @@ def test_bad_config_file_and_names(tmp_path):
         build_encoder("pointnet2_ssg", {"radii": ((0.1,),)})
     with pytest.raises(ConfigError, match=r"PointNetConfig\.norm"):
         build_encoder("pointnet", {"norm": "group"})
+
+
+def test_pretrained_object_encoder_loads_and_encodes_an_object():
+    from pointnet import PRETRAINED_OBJECT_ENCODER
+
+    enc = load_encoder(PRETRAINED_OBJECT_ENCODER)
+    assert enc.config.in_channels == 4
+    x, pos, batch = packed_input([128, 128], seed=2)
+    x = torch.cat([x, torch.full((256, 1), 0.2)], dim=1)  # RGB + radius in metres
+    out = enc(x, pos * 2 - 1, batch)
+    assert out.global_feature.shape == (2, enc.config.global_channels[-1])
+    assert torch.isfinite(out.global_feature).all()
