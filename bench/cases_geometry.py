@@ -5,6 +5,8 @@ one box per cluster) with the same parameters as ``perception.geometry``'s defau
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bench.harness import Row, peak_growth, time_row, timed_pair
@@ -12,7 +14,7 @@ from bench.inputs import message_bytes, scene_inputs
 from perception import PointCloud
 
 
-def plain_open3d_chain(xyz: np.ndarray, rgb: np.ndarray | None) -> list[object]:
+def plain_open3d_chain(xyz: np.ndarray, rgb: np.ndarray | None) -> list[tuple[Any, Any]]:
     """The chain in plain open3d calls with ``GeometryConfig()``'s parameters; returns one OBB per cluster.
 
     xyz (N, 3) float32 metres with z up; rgb (N, 3) uint8 or None.
@@ -49,7 +51,7 @@ def plain_open3d_chain(xyz: np.ndarray, rgb: np.ndarray | None) -> list[object]:
     for label in range(int(labels.max(initial=-1)) + 1):
         idx = np.flatnonzero(labels == label)
         if idx.size >= clus.min_cluster_size:
-            part = pcd.select_by_index(idx)
+            part = pcd.select_by_index(idx.tolist())
             boxes.append((part.get_oriented_bounding_box(), part.get_axis_aligned_bounding_box()))
     return boxes
 
@@ -75,9 +77,8 @@ def preprocess(quick: bool) -> list[Row]:
 
         def peer(c: PointCloud = cloud) -> object:
             return plain_open3d_chain(c.xyz, c.rgb)
-
-        growth = peak_growth(ours)
         t_ours, t_peer = timed_pair(ours, peer, repeats)
+        growth = peak_growth(ours)
         n_ours, n_peer = len(extract_proposals(cloud).proposals), len(plain_open3d_chain(cloud.xyz, cloud.rgb))
         case = f"preprocess -> proposals, {label}"
         row = time_row(case, t_ours, "plain open3d", t_peer, "<= 1.2x plain chain and <= 50 ms",

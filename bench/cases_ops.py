@@ -30,9 +30,8 @@ def fps(quick: bool) -> list[Row]:
 
     def peer() -> object:
         return pcd.farthest_point_down_sample(m)
-
-    growth = peak_growth(ours)
     t_ours, t_peer = timed_pair(ours, peer, 3 if quick else 10, rounds=5)
+    growth = peak_growth(ours)
     return [time_row(f"FPS {n // 1000 or n}{'k' if n >= 1000 else ''} -> {m}", t_ours, "open3d", t_peer,
                      ">= 10x faster than open3d", min_speedup=10.0, input_bytes=pts.nbytes, mem_growth_bytes=growth,
                      note="fpsample bucket FPS (exact) on a canonical row order")]
@@ -73,9 +72,8 @@ def knn(quick: bool) -> list[Row]:
 
     def cdist() -> torch.Tensor:
         return _cdist_knn(x, y, k)
-
-    growth = peak_growth(ours)
     t_ours, t_kd = timed_pair(ours, ckdtree, repeats)
+    growth = peak_growth(ours)
     case = f"kNN k={k}, {q // 1000 if q >= 1000 else q}{'k' if q >= 1000 else ''} queries on " \
            f"{n // 1000}k pts"
     rows = [time_row(case, t_ours, "cKDTree", t_kd, "<= 1x cKDTree", max_ratio=1.0, input_bytes=pts.nbytes,

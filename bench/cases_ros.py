@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from bench.cases_grounding import session_checkpoint
-from bench.harness import Row, Timing, time_row
+from bench.harness import Row, Timing, peak_growth, time_row
 from bench.inputs import message_bytes, scene_inputs
 
 QUERY = "the chair"
@@ -89,7 +89,7 @@ def ros_end_to_end(quick: bool) -> list[Row]:
         ckpt = session_checkpoint(Path(tmp))
 
         def cloud_msg(i: int) -> Any:
-            data.header.stamp = wire.ns_to_stamp(1_000_000_000 * (i + 1))  # type: ignore[assignment]
+            data.header.stamp = wire.ns_to_stamp(1_000_000_000 * (i + 1))
             return build_message(data, rclpy_class)
 
         # The pure-Python core path: the same sessions the nodes call, on the same messages.
@@ -98,7 +98,7 @@ def ros_end_to_end(quick: bool) -> list[Row]:
         grounding = GroundingSession(GroundingSessionConfig(checkpoint=ckpt))
         perception.load()
         grounding.load()
-        msgs = [cloud_msg(i) for i in range(repeats + 1)]
+        msgs = [cloud_msg(i) for i in range(repeats + 2)]
 
         def core(i: int) -> dict[str, Any]:
             update = perception.add_cloud(msgs[i])
@@ -107,6 +107,7 @@ def ros_end_to_end(quick: bool) -> list[Row]:
             return _check_result(grounding.handle(Request(f"c{i}", QUERY, "ground")), "core path")
 
         core_times = _time_indexed(core, repeats)
+        growth = peak_growth(lambda: core(repeats + 1))
 
         context = rclpy.Context()
         rclpy.init(context=context, domain_id=int(os.environ.get("GROUND3D_BENCH_DOMAIN", 90 + os.getpid() % 60)))
@@ -119,9 +120,9 @@ def ros_end_to_end(quick: bool) -> list[Row]:
     h, w = inputs.rgb.shape[:2]
     return [time_row(f"ROS 2 end to end, {w}x{h} xyzrgb PointCloud2 -> result ({n // 1000}k pts)", ros_times,
                      "core path", core_times, "overhead <= 1.5x the core path", max_ratio=1.5,
-                     input_bytes=message_bytes(data),
+                     input_bytes=message_bytes(data), mem_growth_bytes=growth,
                      note="composed nodes, MultiThreadedExecutor, rmw default; publish -> scene -> query -> "
-                          "result")]
+                          "result; memory: one core-path frame")]
 
 
 def _time_indexed(fn: Any, repeats: int) -> Timing:
@@ -159,8 +160,12 @@ def _ros_times(context: Any, repeats: int, ckpt: str, T: np.ndarray, cloud_msg: 
     client = Node("bench_client", context=context)
     cloud_pub = client.create_publisher(rclpy_class("sensor_msgs/msg/PointCloud2"), "/bench/points", qos.SENSOR)
     query_pub = client.create_publisher(rclpy_class("std_msgs/msg/String"), "/grounding_node/query", qos.RELIABLE)
-    client.create_subscription(rclpy_class("std_msgs/msg/String"), "/grounding_node/result",
-                               lambda m: (results.append(str(m.data)), result_seen.set()), qos.RELIABLE)
+    def on_result(msg: Any) -> None:
+        results.append(str(msg.data))
+        result_seen.set()
+
+    client.create_subscription(rclpy_class("std_msgs/msg/String"), "/grounding_node/result", on_result,
+                               qos.RELIABLE)
     executor = executor_cls(num_threads=4, context=context)
     for node in (grounding, perception, client):
         executor.add_node(node)

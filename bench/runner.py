@@ -40,13 +40,13 @@ CASES: tuple[Case, ...] = (
     Case("fps", "bench.cases_ops:fps", "farthest point sampling 50k -> 4096"),
     Case("knn", "bench.cases_ops:knn", "kNN k=16, 10k queries on 100k points"),
     Case("preprocess", "bench.cases_geometry:preprocess", "preprocessing to proposals vs plain open3d chain"),
-    Case("encoders", "bench.cases_encoders:encoders", "PointNet++ / spconv forward, GFLOP/s vs matmul"),
     Case("grounding_cache", "bench.cases_grounding:cached_query", "grounding query, cached vs uncached scene"),
     Case("text_int8", "bench.cases_grounding:text_int8", "12-word text encoding, fp32 vs dynamic int8"),
     Case("sim_render", "bench.cases_sim:render", "640x480 RGB-D render of a 30-object scene"),
     Case("sim_dataset", "bench.cases_sim:dataset", "dataset generation throughput (scenes/minute)"),
-    Case("replay", "bench.cases_ros:replay", "bag replay of a 60 s sim bag vs real time"),
     Case("ros_e2e", "bench.cases_ros:ros_end_to_end", "PointCloud2 -> grounding result, composed nodes", ros=True),
+    Case("replay", "bench.cases_ros:replay", "bag replay of a 60 s sim bag vs real time"),
+    Case("encoders", "bench.cases_encoders:encoders", "PointNet++ / spconv forward, GFLOP/s vs matmul"),
 )
 EXTRA_CASES: tuple[Case, ...] = (
     Case("sim_dataset_full", "bench.cases_sim:dataset_full", "200 scenes x 3 views (minutes; issue 3's goal)"),

@@ -44,6 +44,8 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
         if progress:
             print(f"[bench] {case.name}: {case.title} ...", file=sys.stderr, flush=True)
         results.append(run_case(case, quick, threads, isolate))
+        if out_dir is not None:  # after every case, so an interrupted run keeps what it measured
+            write_outputs(results, info, command, quick, out_dir)
         if progress:
             print(f"[bench] {case.name}: {results[-1].wall_s:.1f} s"
                   + (f" FAILED: {results[-1].error.strip().splitlines()[-1]}" if results[-1].error else ""),
