@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.harness import Row, Timing
 from bench.report import document, machine, text_table, write_outputs
-from bench.runner import CaseResult, run_case, select
+from bench.runner import CASE_NAMES, CaseResult, run_case, select
 
 
 @dataclass
@@ -32,20 +34,45 @@ def _finite_row(row: Any) -> bool:
     return math.isfinite(row.ratio) and all(math.isfinite(t.median_ms) for t in timings)
 
 
+def load_results(path: Path) -> list[CaseResult]:
+    """The case results of an earlier run's bench.json."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for case in doc["cases"]:
+        rows = []
+        for r in case["rows"]:
+            r = dict(r)
+            r.pop("mem_ok", None)
+            for key in ("ours_timing", "peer_timing"):
+                if r[key] is not None:
+                    r[key] = Timing(**{k: (float("nan") if v is None else v) for k, v in r[key].items()})
+            r["ratio"] = float("nan") if r["ratio"] is None else r["ratio"]
+            rows.append(Row(**r))
+        out.append(CaseResult(case["name"], rows, case["rss_start_bytes"], case["peak_rss_bytes"], case["wall_s"],
+                              case["error"]))
+    return out
+
+
 def run_suite(quick: bool = False, only: list[str] | None = None, threads: int = 0, out_dir: Path | None = None,
-              progress: bool = True, command: str = "ground3d bench", isolate: bool = True) -> SuiteOutcome:
-    """Run the chosen cases one after another (each in its own process unless ``isolate`` is False)."""
+              progress: bool = True, command: str = "ground3d bench", isolate: bool = True,
+              merge: bool = False) -> SuiteOutcome:
+    """Run the chosen cases one after another (each in its own process unless ``isolate`` is False). With
+    ``merge``, the other cases of ``out_dir``'s bench.json are kept and these replace theirs."""
     cases = select(only)
     info = machine()
     if threads:
         info["torch_threads"] = threads
-    results = []
+    kept: list[CaseResult] = []
+    if merge and out_dir is not None and (out_dir / "bench.json").is_file():
+        names = {c.name for c in cases}
+        kept = [r for r in load_results(out_dir / "bench.json") if r.name not in names]
+    results: list[CaseResult] = []
     for case in cases:
         if progress:
             print(f"[bench] {case.name}: {case.title} ...", file=sys.stderr, flush=True)
         results.append(run_case(case, quick, threads, isolate))
         if out_dir is not None:  # after every case, so an interrupted run keeps what it measured
-            write_outputs(results, info, command, quick, out_dir)
+            write_outputs(_ordered(kept + results), info, command, quick, out_dir)
         if progress:
             print(f"[bench] {case.name}: {results[-1].wall_s:.1f} s"
                   + (f" FAILED: {results[-1].error.strip().splitlines()[-1]}" if results[-1].error else ""),
@@ -53,6 +80,13 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
     import os
 
     info["load_average_end"] = list(os.getloadavg())
-    doc = document(results, info, command, quick)
-    written = write_outputs(results, info, command, quick, out_dir) if out_dir is not None else []
-    return SuiteOutcome(results, text_table(results), doc, written)
+    everything = _ordered(kept + results)
+    doc = document(everything, info, command, quick)
+    written = write_outputs(everything, info, command, quick, out_dir) if out_dir is not None else []
+    return SuiteOutcome(results, text_table(everything), doc, written)
+
+
+def _ordered(results: list[CaseResult]) -> list[CaseResult]:
+    """Results in suite order (a merged run keeps the table's order)."""
+    rank = {name: i for i, name in enumerate(CASE_NAMES)}
+    return sorted(results, key=lambda r: rank.get(r.name, len(rank)))

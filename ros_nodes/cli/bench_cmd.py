@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-dir", type=Path, default=Path("bench/results"),
                         help="where bench.md, bench.json and bench.png go (default bench/results)")
     parser.add_argument("--no-write", action="store_true", help="print only; write no files")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other cases of OUT_DIR/bench.json; the cases run now replace theirs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads in every case (0: torch's default)")
 
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         outcome = run_suite(quick=args.quick, only=args.only, threads=args.threads,
                             out_dir=None if args.no_write else args.out_dir, progress=not args.json,
-                            command="ground3d bench " + " ".join(sys.argv[2:]))
+                            command="ground3d bench " + " ".join(sys.argv[2:]), merge=args.merge)
     except ValueError as err:
         print(f"ground3d bench: {err}", file=sys.stderr)
         return 2

@@ -98,3 +98,14 @@ def test_timing_helpers() -> None:
     fast = time_row("c", Timing(1.0, 1.0, 5), "peer", Timing(20.0, 20.0, 5), ">= 10x", min_speedup=10.0)
     assert fast.ratio == 20.0 and fast.met is True
     assert peak_growth(lambda: bytearray(64 * 2**20)) >= 32 * 2**20  # a 64 MiB buffer shows in the peak
+
+
+def test_merge_keeps_the_other_cases_of_an_earlier_run(tmp_path: Path) -> None:
+    run_suite(quick=True, only=["image_depth"], out_dir=tmp_path, progress=False, isolate=False)
+    first = json.loads((tmp_path / "bench.json").read_text())["cases"][0]
+    outcome = run_suite(quick=True, only=["sim_render"], out_dir=tmp_path, progress=False, isolate=False, merge=True)
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    assert [c["name"] for c in doc["cases"]] == ["image_depth", "sim_render"]  # suite order
+    assert doc["cases"][0]["rows"] == first["rows"]  # kept as measured, not re-run
+    assert [r.name for r in outcome.results] == ["sim_render"]
+    assert "Image rgb8 -> rgb" in outcome.table and "sim RGB-D render" in outcome.table
