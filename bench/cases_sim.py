@@ -39,8 +39,8 @@ def render(quick: bool) -> list[Row]:
     bare = o3d.t.geometry.RaycastingScene()
     bare.add_triangles(o3d.core.Tensor.from_numpy(scene.mesh.vertices.astype(np.float32)),
                        o3d.core.Tensor.from_numpy(scene.mesh.triangles.astype(np.uint32)))
-    K = o3d.core.Tensor.from_numpy(np.ascontiguousarray(camera.intrinsics.K))
-    extrinsic = o3d.core.Tensor.from_numpy(np.ascontiguousarray(np.linalg.inv(T)))
+    K = o3d.core.Tensor(np.ascontiguousarray(camera.intrinsics.K))  # type: ignore[call-overload]  # stubs lack ndarray
+    extrinsic = o3d.core.Tensor(np.linalg.inv(T))  # type: ignore[call-overload]
 
     def peer() -> object:
         return bare.cast_rays(o3d.t.geometry.RaycastingScene.create_rays_pinhole(K, extrinsic, w, h), nthreads=1)

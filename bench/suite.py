@@ -44,8 +44,12 @@ def load_results(path: Path) -> list[CaseResult]:
             r = dict(r)
             r.pop("mem_ok", None)
             for key in ("ours_timing", "peer_timing"):
-                if r[key] is not None:
-                    r[key] = Timing(**{k: (float("nan") if v is None else v) for k, v in r[key].items()})
+                t = r[key]
+                if t is not None:
+                    nan = float("nan")
+                    r[key] = Timing(nan if t["median_ms"] is None else float(t["median_ms"]),
+                                    nan if t["p90_ms"] is None else float(t["p90_ms"]), int(t["repeats"]),
+                                    nan if t["cpu_median_ms"] is None else float(t["cpu_median_ms"]))
             r["ratio"] = float("nan") if r["ratio"] is None else r["ratio"]
             rows.append(Row(**r))
         out.append(CaseResult(case["name"], rows, case["rss_start_bytes"], case["peak_rss_bytes"], case["wall_s"],
