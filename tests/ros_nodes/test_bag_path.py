@@ -85,9 +85,12 @@ def test_play_into_live_nodes_gives_the_replay_scene(sim_bag: Path, tmp_path: Pa
     try:
         listener.listen("/perception_node/scene", "std_msgs/msg/String", qos.LATCHED)
         procs.node("perception_node")
-        play = subprocess.run([str(BIN / "ground3d"), "play", str(sim_bag), "--rate", "0.5", "--wait-subscribers",
-                               "120"], cwd=REPO, env=ros_env(ros_domain_id), capture_output=True, text=True,
-                              timeout=300, check=False)
+        # Slow enough that the node is idle when each due frame (one per second of bag time) arrives, so that
+        # sensor QoS drops none of them: the live node then integrates exactly the frames replay integrated.
+        topics = ["/camera/color/image_raw", "/camera/depth/image_raw", "/camera/camera_info", "/odom"]
+        play = subprocess.run([str(BIN / "ground3d"), "play", str(sim_bag), "--rate", "0.1", "--wait-subscribers",
+                               "120", "--topics", *topics], cwd=REPO, env=ros_env(ros_domain_id),
+                              capture_output=True, text=True, timeout=300, check=False)
         assert play.returncode == 0, play.stderr[-2000:]
         live = wait_for(lambda: [json.loads(m.data) for m in listener.messages("/perception_node/scene")
                                  if json.loads(m.data)["version"] == len(scenes)], 120, "the last live scene")[-1]
