@@ -15,22 +15,7 @@ from typing import Any
 import numpy as np
 
 from perception import Box3D, ObjectProposal
-
-COLOR_NAMES_RGB: dict[str, tuple[int, int, int]] = {
-    "red": (200, 30, 35),
-    "green": (40, 150, 60),
-    "blue": (35, 70, 190),
-    "yellow": (235, 205, 40),
-    "orange": (240, 125, 25),
-    "purple": (120, 50, 160),
-    "pink": (240, 130, 175),
-    "brown": (120, 75, 40),
-    "black": (25, 25, 28),
-    "white": (235, 235, 230),
-    "gray": (128, 128, 132),
-    "cyan": (40, 190, 200),
-}
-"""Basic colour words and a typical sRGB shade of each (the words the sim's language uses too)."""
+from perception.color_names import COLOR_NAMES_RGB
 
 SUPPORT_GAP_M = 0.06
 """Largest gap in metres between an object's bottom and another's top for "on" to hold."""

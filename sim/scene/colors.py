@@ -6,21 +6,10 @@ import colorsys
 
 import numpy as np
 
-COLORS: dict[str, tuple[int, int, int]] = {
-    "red": (200, 30, 35),
-    "green": (40, 150, 60),
-    "blue": (35, 70, 190),
-    "yellow": (235, 205, 40),
-    "orange": (240, 125, 25),
-    "purple": (120, 50, 160),
-    "pink": (240, 130, 175),
-    "brown": (120, 75, 40),
-    "black": (25, 25, 28),
-    "white": (235, 235, 230),
-    "gray": (128, 128, 132),
-    "cyan": (40, 190, 200),
-}
-"""Base sRGB of each colour name, 0-255."""
+from perception.color_names import COLOR_NAMES_RGB
+
+COLORS: dict[str, tuple[int, int, int]] = COLOR_NAMES_RGB
+"""Base sRGB of each colour name, 0-255 (defined in perception, so grounding shares it without importing sim)."""
 
 COLOR_NAMES: tuple[str, ...] = tuple(COLORS)
 """All colour names, in a fixed order (the order of ``dataset.json["colors"]``)."""
