@@ -70,3 +70,14 @@ def test_refuses_a_text_model(tmp_path: Path) -> None:
     model_dir = _save(BertModel(BertConfig(vocab_size=50, **TINY)), tmp_path / "bert")
     with pytest.raises(CameraModelError, match="model_type"):
         CameraEncoder(CameraEncoderConfig(model_dir=model_dir))
+
+
+def test_shipped_default_model_loads_offline_and_classifies() -> None:
+    from perception.vit.camera_encoder import DEFAULT_MODEL_DIR
+    from perception.vit.classifier import CropClassifier
+
+    encoder = CameraEncoder()  # no directory given: the weights shipped in the package
+    patches = encoder.encode(np.zeros((480, 640, 3), np.uint8))
+    assert patches.grid == (24, 32)
+    classifier = CropClassifier.load(DEFAULT_MODEL_DIR)
+    assert "mug" in classifier.config.categories and "red" in classifier.config.colors
