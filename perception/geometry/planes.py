@@ -1,4 +1,5 @@
-"""Dominant support planes by RANSAC (open3d), on the downsampled cloud: floor, walls and table tops.
+"""Dominant support planes by RANSAC (``perception.geometry.ransac``) on the downsampled cloud: floor, walls,
+table tops.
 
 Each RANSAC plane is split into its connected patches on a 2D occupancy grid in the plane, because one
 infinite plane model often covers several surfaces (two tables of the same height, or a table top and the
@@ -11,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import open3d as o3d
 from scipy import ndimage
 
 from perception.box3d import Box3D
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
-from perception.geometry.preprocess import to_legacy
+from perception.geometry.ransac import fit_plane, ransac_plane
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
@@ -57,7 +57,7 @@ class PlaneConfig:
     max_sample: int = 8000
     """RANSAC runs on at most this many randomly drawn points; inliers are then counted over all."""
     seed: int = 0
-    """Seed of open3d's RANSAC sampler, so the same cloud gives the same planes."""
+    """Seed of the RANSAC sampler, so the same cloud gives the same planes."""
 
     def __post_init__(self) -> None:
         if self.distance_threshold <= 0:
@@ -195,7 +195,7 @@ def segment_planes(
 
 
 def dominant_planes(points: np.ndarray, config: PlaneConfig | None = None) -> PlaneSegmentation:
-    """Stage 1 of two: the large planes (floor, walls) of points (V, 3) by free-orientation RANSAC (open3d).
+    """Stage 1 of two: the large planes (floor, walls) of points (V, 3) by free-orientation RANSAC.
 
     The second stage (``support_planes``) finds table tops and shelf boards with the normal fixed to ``up``
     at the peaks of the point heights: a one-parameter RANSAC searched exhaustively. Fitting all three
@@ -258,7 +258,6 @@ def _dominant_planes(
     cos_tilt = np.cos(np.deg2rad(config.max_tilt_deg))
     sin_tilt = np.sin(np.deg2rad(config.max_tilt_deg))
     candidates = np.arange(points.shape[0])  # rows RANSAC may still pick from
-    o3d.utility.random.seed(config.seed)
     rng = np.random.default_rng(config.seed)
     need_reference = config.refine_up
     for _ in range(config.max_planes):
@@ -267,16 +266,15 @@ def _dominant_planes(
         # RANSAC on a fixed-size sample finds the model; scoring every candidate is one vectorised pass.
         sample = candidates[rng.choice(candidates.size, config.max_sample, replace=False)] \
             if candidates.size > config.max_sample else candidates
-        model, inliers = to_legacy(points[sample]).segment_plane(config.distance_threshold, 3, config.iterations)
-        if len(inliers) < 3:
+        fit = ransac_plane(points[sample], config.distance_threshold, config.iterations, rng)
+        if fit.inliers.size < 3:
             break
-        model = np.asarray(model, dtype=np.float64)
-        model /= np.linalg.norm(model[:3])
+        model = fit.model
         # Least-squares refit on the half band: a 3-point model is tilted by the sampling, and the half
         # band keeps near-plane clutter (things lying on it) out of the fit.
         near = candidates[np.abs(points[candidates] @ model[:3] + model[3]) <= config.distance_threshold / 2]
         if near.size >= 3:
-            model = _refit(points[near])
+            model = fit_plane(points[near])
         if model[:3] @ up < 0:
             model = -model
         rows = candidates[np.abs(points[candidates] @ model[:3] + model[3]) <= config.distance_threshold]
@@ -338,15 +336,6 @@ def _height_planes(
             point_plane[rows[members]] = len(planes)
             planes.append(plane)
         live[rows_local] = False  # accepted or not, this height is done
-
-
-def _refit(inliers: np.ndarray) -> np.ndarray:
-    """(4,) least-squares plane through inliers (M, 3): the normal is the covariance's smallest eigenvector."""
-    center = inliers.astype(np.float64).mean(axis=0)
-    offsets = inliers - center  # (M, 3)
-    _, vectors = np.linalg.eigh(offsets.T @ offsets)
-    normal = vectors[:, 0]
-    return np.append(normal, -normal @ center)
 
 
 def _patches(
