@@ -382,7 +382,11 @@ class GroundingSession:
                 result = self._engine.ask(request.text, view=view, request_id=request.request_id)
         except (EngineError, GroundingError, PerceptionError) as err:
             return error_result(request.request_id, request.kind, str(err))
-        return _finite(result.to_json())
+        out = _finite(result.to_json())
+        # The perception scene version, which a client matches against ~/scene summaries; the engine's own
+        # counter only counts distinct scenes installed in this process.
+        out["scene_version"] = self.scene_version
+        return out
 
 
 def _finite(data: Any) -> Any:
