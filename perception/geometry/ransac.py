@@ -63,18 +63,17 @@ def ransac_plane(points: np.ndarray, threshold: float, iterations: int, rng: np.
     normal[valid] /= length[valid, None]
     offset = -np.einsum("ij,ij->i", normal, p0)  # (I,)
     scores = np.full(iterations, -1, dtype=np.int64)
-    sq_error = np.zeros(iterations)  # (I,) summed squared inlier distances, for ties
     pts32, normal32, offset32 = pts.astype(np.float32), normal.astype(np.float32), offset.astype(np.float32)
     step = max(1, _SCORE_BLOCK // num)
     for start in range(0, iterations, step):
         rows = slice(start, start + step)
         dist = np.abs(normal32[rows] @ pts32.T + offset32[rows, None])  # (block, N)
-        inside = dist <= threshold
-        scores[rows] = np.count_nonzero(inside, axis=1)
-        sq_error[rows] = np.where(inside, dist * dist, 0.0).sum(axis=1)
+        scores[rows] = np.count_nonzero(dist <= threshold, axis=1)
     scores[~valid] = -1
-    top = np.flatnonzero(scores == scores.max())
-    best = int(top[np.argmin(sq_error[top] / np.maximum(scores[top], 1))])  # argmin: the earliest of equals
+    top = np.flatnonzero(scores == scores.max())  # usually one; ties are broken by inlier RMS distance
+    dist = np.abs(normal32[top] @ pts32.T + offset32[top, None])  # (T, N)
+    sq_error = np.where(dist <= threshold, dist * dist, 0.0).sum(axis=1)
+    best = int(top[np.argmin(sq_error)])  # argmin: the earliest of equals
     if scores[best] < 3:
         return PlaneFit(np.zeros(4), np.empty(0, dtype=np.int64))
     model = np.append(normal[best], offset[best])
