@@ -25,6 +25,7 @@ from perception import Box3D, FrameOrderError, ObjectProposal, PointCloud, RGBDF
 from perception.frame_guard import FrameGuard, FrameGuardConfig
 from ros_nodes import wire
 from ros_nodes.errors import RosNodesError
+from ros_nodes.memory import release_free_memory
 from ros_nodes.pose_buffer import PoseBuffer, transform_to_matrix
 from ros_nodes.query_request import Request, error_result
 
@@ -250,6 +251,7 @@ class PerceptionSession:
         # Frames go into the live map (ids kept by its tracker); a cloud is perceived on its own.
         is_frame = isinstance(data, RGBDFrame)
         result = self._perception.update(data) if is_frame else self._perception.from_cloud(data)
+        release_free_memory()
         self.proposals = list(result.proposals)
         self.version += 1
         self.last_pose = T
