@@ -1,7 +1,7 @@
 """Long run (issue 9): 2,000 sim frames through perception and grounding with a query every 10 frames;
 resident memory after warm-up grows by less than 5 % and the object count stays bounded as old tracks age out.
 
-About six minutes on two free cores; ``GROUND3D_SOAK_FRAMES=N`` shortens it for a local run. The README's
+About six to ten minutes on the 2-core machine; ``GROUND3D_SOAK_FRAMES=N`` shortens it for a local run. The README's
 figures are this run's report: ``.venv/bin/python -m tests.reliability.soak``.
 """
 
