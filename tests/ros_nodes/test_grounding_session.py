@@ -6,12 +6,12 @@ import json
 
 from ros_nodes.query_request import Request
 from ros_nodes.scene_session import GroundingSession, PerceptionSession, PerceptionSessionConfig
-from tests.ros_nodes.test_replay_parts import _proposal
+from tests.ros_nodes._proposals import cube_proposal
 
 
 def test_results_carry_the_perception_scene_version_even_for_a_republished_scene() -> None:
     perception = PerceptionSession(PerceptionSessionConfig(scene_sample_points=64))
-    perception.proposals = [_proposal(1), _proposal(2), _proposal(3)]
+    perception.proposals = [cube_proposal(1), cube_proposal(2), cube_proposal(3)]
     grounding = GroundingSession()
     grounding.load()
     for version in (1, 2, 7):  # an unchanged scene under new versions: the engine keeps its caches

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from perception import Box3D, ObjectProposal
 from ros_nodes import wire
 from ros_nodes.demo import example_requests
 from ros_nodes.errors import RequestError, RosNodesError
 from ros_nodes.replay import load_requests
 from ros_nodes.scene_session import PerceptionSession, PerceptionSessionConfig, proposals_from_summary
 from ros_nodes.table import results_table
+from tests.ros_nodes._proposals import cube_proposal
 
 
 def test_queries_file_json_and_lines(tmp_path: Path) -> None:
@@ -59,17 +59,9 @@ def test_throttle_skips_frames_between_updates_and_refuses_old_ones() -> None:
         session.add_cloud(wire.decode(cloud, "sensor_msgs/msg/PointCloud2"))
 
 
-def _proposal(i: int, n: int = 300) -> ObjectProposal:
-    rng = np.random.default_rng(i)
-    pts = (rng.random((n, 3)) * 0.2 + [i, 0, 0]).astype(np.float32)
-    box = Box3D.from_points_axis_aligned(pts)
-    return ObjectProposal(i, pts, rng.integers(0, 255, (n, 3), dtype=np.uint8), np.arange(n, dtype=np.int64), box,
-                          box, np.full(3, 100.0, np.float32), np.full(24, 1 / 8, np.float32))
-
-
 def test_scene_summary_round_trip_keeps_ids_boxes_and_a_point_sample() -> None:
     session = PerceptionSession(PerceptionSessionConfig(scene_sample_points=64))
-    session.proposals = [_proposal(3), _proposal(1)]
+    session.proposals = [cube_proposal(3), cube_proposal(1)]
     session.version = 2
     summary = json.loads(json.dumps(session.summary(123)))
     back = proposals_from_summary(summary)
