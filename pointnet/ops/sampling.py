@@ -40,16 +40,35 @@ def fps_indices(points: np.ndarray, num_samples: int) -> np.ndarray:
     n = points.shape[0]
     if num_samples >= n:
         return np.arange(n, dtype=np.int64)
-    order = np.lexsort((points[:, 2], points[:, 1], points[:, 0]))  # (N,) canonical row order
+    order = canonical_order(points)  # (N,)
     canonical = np.ascontiguousarray(points[order], dtype=np.float32)
     if n < 8:
         idx = fpsample.fps_sampling(canonical, num_samples, start_idx=0)
     else:
-        # Bucket height after the QuickFPS paper's advice (h=3 small, 5-7 medium, 9 large workloads),
-        # capped so that a bucket (2**h points) never exceeds the cloud.
-        height = int(min(9, max(3, round(math.log2(n)) - 7), math.floor(math.log2(n))))
+        # Bucket height 2**h points: measured on sim scene clouds (2k-100k points, 125-25k samples), the
+        # fastest h grows with about half of log2(n) and stops paying above 7; a bucket never exceeds the cloud.
+        height = int(min(7, max(3, round(math.log2(n) / 2) - 1), math.floor(math.log2(n))))
         idx = fpsample.bucket_fps_kdline_sampling(canonical, num_samples, h=height, start_idx=0)
     return order[np.asarray(idx, dtype=np.int64)]
+
+
+def canonical_order(points: np.ndarray) -> np.ndarray:
+    """(N,) int64 permutation sorting points (N, 3) lexicographically by x, then y, then z.
+
+    ``np.lexsort`` over three float columns costs about 16 ms for 50k points, as long as the sample itself.
+    One argsort of x and y packed into an order-preserving uint64 key does the same in a fraction of that;
+    only when two points share x and y does z decide, and then lexsort does the whole job.
+    """
+    xyz = np.ascontiguousarray(points[:, :3], dtype=np.float32)
+    bits = xyz.view(np.uint32).astype(np.uint64)  # (N, 3)
+    # IEEE floats order like their bits once negatives have every bit flipped and positives the sign bit set.
+    keys = np.where(bits >> 31, bits ^ 0xFFFFFFFF, bits | 0x80000000)
+    packed = (keys[:, 0] << 32) | keys[:, 1]  # (N,)
+    order = np.argsort(packed, kind="stable")
+    ranked = packed[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        return np.lexsort((points[:, 2], points[:, 1], points[:, 0]))
+    return order
 
 
 def farthest_point_sample(

@@ -4,10 +4,11 @@ import torch
 
 from pointnet.errors import BatchError, ConfigError
 from pointnet.ops import farthest_point_sample, fps_indices
+from pointnet.ops.sampling import canonical_order
 from tests.pointnet.ops.reference import brute_fps, packed
 
 
-@pytest.mark.parametrize("n, m", [(5, 3), (40, 10), (500, 64)])
+@pytest.mark.parametrize("n, m", [(5, 3), (40, 10), (500, 64), (5000, 300)])
 def test_fps_is_exact_farthest_point_sampling(n, m):
     pos, _ = packed([n], seed=n)
     idx = fps_indices(pos.numpy(), m)
@@ -56,3 +57,15 @@ def test_fps_rejects_bad_arguments():
     with pytest.raises(BatchError, match=r"\(N, 3\)"):
         farthest_point_sample(pos[:, :2], None, ratio=0.5)
     assert fps_indices(np.zeros((4, 3), np.float32), 9).tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_canonical_order_is_lexicographic(decimals):
+    # Rounded coordinates share x and y often, which takes the lexsort path; raw ones take the packed-key path.
+    rng = np.random.default_rng(3)
+    pts = rng.normal(size=(2000, 3)).astype(np.float32)
+    if decimals is not None:
+        pts = np.round(pts, decimals)
+    order = canonical_order(pts)
+    assert sorted(order.tolist()) == list(range(2000))
+    np.testing.assert_array_equal(pts[order], pts[np.lexsort((pts[:, 2], pts[:, 1], pts[:, 0]))])
