@@ -129,11 +129,18 @@ def _kdtree_cloud(
     xs = x.detach().to("cpu", torch.float64).numpy()
     ys = y.detach().to("cpu", torch.float64).numpy()
     k = min(k, xs.shape[0])
-    # cKDTree's upper bound is exclusive in its pruning; nudge it up one ulp so that the radius is inclusive.
-    bound = np.inf if radius is None else float(np.nextafter(radius, np.inf))
     # Threads pay off only for many queries; for a small object cloud, starting them costs more than the search.
     workers = -1 if ys.shape[0] >= 4096 else 1
-    dist, idx = cKDTree(xs).query(ys, k=k, distance_upper_bound=bound, workers=workers)
+    # A tree here is built for one batch of queries and dropped, so the build is most of the cost: scipy's
+    # sliding-midpoint split (balanced_tree=False) builds about twice as fast as the median split, and the
+    # answer is the same exact kNN.
+    tree = cKDTree(xs, balanced_tree=False)
+    if radius is None:
+        dist, idx = tree.query(ys, k=k, workers=workers)
+    else:
+        # cKDTree's upper bound is exclusive in its pruning; nudge it up one ulp so that the radius is inclusive.
+        bound = float(np.nextafter(radius, np.inf))
+        dist, idx = tree.query(ys, k=k, distance_upper_bound=bound, workers=workers)
     idx = idx.reshape(ys.shape[0], k)  # (M, k); missing neighbours hold len(xs)
     dist = dist.reshape(ys.shape[0], k)
     keep = np.isfinite(dist) if radius is None else dist <= radius  # recheck: the ulp nudge may admit one
