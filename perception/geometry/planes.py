@@ -9,6 +9,8 @@ removed; small patches go back to the object points.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,6 +144,11 @@ class SupportPlane:
 
     def footprint_rectangle(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Minimum-area rectangle of the patch in (u, v): centre (2,), size (2,), angle in radians."""
+        return self._footprint
+
+    @functools.cached_property
+    def _footprint(self) -> tuple[np.ndarray, np.ndarray, float]:
+        # Asked once per object cluster standing on the patch; the hull of its cells is computed once.
         cells = np.argwhere(self.occupancy).astype(np.float64)  # (C, 2)
         corners = (cells[:, None, :] + np.array([[0, 0], [1, 0], [0, 1], [1, 1]])).reshape(-1, 2)
         return min_area_rectangle(corners * self.cell_size + self.uv_min)

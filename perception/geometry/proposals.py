@@ -154,6 +154,11 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
     object_rows = np.flatnonzero(on_support >= 0)
     object_labels = cluster_points(points[object_rows], config.clustering)
     furniture = free & (on_support < 0)
+    # Plane points sorted by x, so that each object's base is searched in a narrow x window rather than
+    # over every plane point of the scene (the floor alone is most of a fused room).
+    plane_rows = np.flatnonzero(seg.point_plane >= 0)
+    plane_rows = plane_rows[np.argsort(points[plane_rows, 0], kind="stable")]
+    plane_x = points[plane_rows, 0]
     next_label = 0
     for k in range(int(object_labels.max(initial=-1)) + 1):
         rows = object_rows[object_labels == k]
@@ -165,8 +170,11 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
         box = gravity_aligned_box(points[rows])
         box.size[2] += 2 * config.planes.distance_threshold
         box.center[2] -= config.planes.distance_threshold
-        base = np.flatnonzero((seg.point_plane >= 0) & (labels < 0))
-        base = base[box.contains(points[base])]
+        reach = float(np.linalg.norm(box.size[:2])) / 2  # the box's x extent at any yaw is within this
+        window = plane_rows[np.searchsorted(plane_x, box.center[0] - reach, side="left") :
+                            np.searchsorted(plane_x, box.center[0] + reach, side="right")]
+        window = window[labels[window] < 0]
+        base = window[box.contains(points[window])]
         labels[rows] = next_label
         labels[base] = next_label
         next_label += 1
