@@ -247,13 +247,16 @@ def _describe(
     order = np.argsort(point_label[member], kind="stable")
     member = member[order]
     bounds = np.searchsorted(point_label[member], np.arange(int(labels.max(initial=-1)) + 2))
+    # The downsampled points of each cluster, grouped once by a sort rather than one mask per cluster.
+    voxel_order = np.argsort(labels, kind="stable")
+    voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(int(labels.max(initial=-1)) + 2))
     proposals: list[ObjectProposal] = []
     new_label = np.full(int(labels.max(initial=-1)) + 1, -1, dtype=np.int64)
     for k in range(bounds.size - 1):
         idx = member[bounds[k] : bounds[k + 1]].astype(np.int64)
         if idx.size < rules.min_points:
             continue
-        outline = pre.points[labels == k]
+        outline = pre.points[voxel_order[voxel_bounds[k] : voxel_bounds[k + 1]]]
         proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx, outline)
         if proposal.aabb.size.max() > rules.max_size:
             continue
