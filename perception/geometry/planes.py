@@ -56,6 +56,10 @@ class PlaneConfig:
     """Smallest horizontal patch removed as a support surface (table top, shelf board), square metres."""
     min_vertical_area: float = 2.5
     """Smallest vertical patch removed as a wall, square metres; 0 disables wall removal."""
+    floor_band: float = 0.05
+    """Horizontal patches at most this far above the lowest one are floor too, metres: a floor fused from
+    several noisy depth views is a few centimetres thick, and the support search finds it at two or three
+    heights, of which only the lowest would otherwise count as floor (the rest became table-like supports)."""
     max_sample: int = 8000
     """RANSAC runs on at most this many randomly drawn points; inliers are then counted over all."""
     seed: int = 0
@@ -77,6 +81,8 @@ class PlaneConfig:
             )
         if not 0.0 < self.max_tilt_deg < 45.0:
             raise GeometryConfigError(f"PlaneConfig.max_tilt_deg: expected in (0, 45), got {self.max_tilt_deg}")
+        if self.floor_band < 0:
+            raise GeometryConfigError(f"PlaneConfig.floor_band: expected >= 0, got {self.floor_band}")
         if self.max_sample < 3:
             raise GeometryConfigError(f"PlaneConfig.max_sample: expected >= 3, got {self.max_sample}")
         if self.cell_size <= 0 or min(self.min_horizontal_area, self.min_vertical_area) < 0:
@@ -243,7 +249,7 @@ def support_planes(
     if horizontal:
         lowest = min(p.height for p in horizontal)
         for p in horizontal:  # every patch of the lowest plane: a sparse floor can come in pieces
-            p.is_floor = p.height <= lowest + config.distance_threshold
+            p.is_floor = p.height <= lowest + max(config.floor_band, config.distance_threshold)
     return PlaneSegmentation(planes, point_plane, up, seg.flat)
 
 
