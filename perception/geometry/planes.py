@@ -10,7 +10,6 @@ removed; small patches go back to the object points.
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 
 import numpy as np
