@@ -71,10 +71,18 @@ class ScenePerceptionConfig:
     """How camera patch tokens are placed in 3D."""
     proposal_every: int = 1
     """``update`` recomputes proposals on every n-th frame (the map integrates every frame)."""
+    min_map_growth: float = 0.0
+    """``update`` recomputes proposals only once the voxel-hash map has grown by this fraction of its voxels
+    since the last recomputation (0: on every frame). A robot standing still, or looking again at what it
+    has mapped, then costs a frame's fusion rather than a whole-map extraction."""
 
     def __post_init__(self) -> None:
         if self.proposal_every < 1:
             raise GeometryConfigError(f"ScenePerceptionConfig.proposal_every: expected >= 1, got {self.proposal_every}")
+        if not 0.0 <= self.min_map_growth <= 1.0:
+            raise GeometryConfigError(
+                f"ScenePerceptionConfig.min_map_growth: expected in [0, 1], got {self.min_map_growth}"
+            )
 
 
 @dataclass
@@ -124,19 +132,29 @@ class ScenePerception:
         return self._result(cloud, extract_proposals(cloud, self.config.geometry), image_tokens)
 
     def update(self, frame: RGBDFrame) -> PerceptionResult:
-        """Integrate one frame into the live map; every ``proposal_every`` frames recompute the proposals
-        of the whole map and carry object ids over by the tracker. Returns the latest result."""
+        """Integrate one frame into the live map; every ``proposal_every`` frames, once the map has grown by
+        ``min_map_growth``, recompute the proposals of the whole map and carry object ids over by the
+        tracker. Returns the latest result (the previous one when nothing was recomputed)."""
         self.map.integrate(frame)
         if self.config.camera is not None:
             self._image_tokens = [*self._image_tokens[-31:], self._lift(frame)]  # the last 32 views
-        if self._last is not None and (self.map.num_frames - 1) % self.config.proposal_every:
+        if self._last is not None and (
+            (self.map.num_frames - 1) % self.config.proposal_every
+            or self.map.growth_since_mark() < self.config.min_map_growth
+        ):
             return self._last
+        self.map.mark()
         cloud = self.map.cloud()
         geometry = extract_proposals(cloud, self.config.geometry)
         geometry.proposals = self.tracker.update(geometry.proposals)
         image_tokens = _one_batch(SpatialTokens.cat(self._image_tokens)) if self._image_tokens else None
         self._last = self._result(cloud, geometry, image_tokens)
         return self._last
+
+    @property
+    def num_extractions(self) -> int:
+        """Whole-map proposal extractions ``update`` has run since the last reset."""
+        return self.tracker.num_updates
 
     def reset(self) -> None:
         """Forget the live map, the tracks and the cached result."""

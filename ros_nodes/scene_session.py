@@ -58,6 +58,9 @@ class PerceptionSessionConfig:
     """Voxel edge of the fused map, metres."""
     proposal_every: int = 1
     """Recompute proposals over the whole map on every n-th accepted frame (each frame is still fused)."""
+    min_map_growth: float = 0.0
+    """Recompute proposals only once the fused map has grown by this fraction of its voxels since the last
+    time (voxel_hash fusion; 0: on every accepted frame)."""
     max_speed_m_s: float = 10.0
     """Fastest believable sensor motion between two updates; a faster pose change is a jump (FrameOrderError)."""
 
@@ -79,6 +82,8 @@ class PerceptionSessionConfig:
             raise RosNodesError(f"fusion_voxel_size: expected in [0.001, 1], got {self.fusion_voxel_size}")
         if self.proposal_every < 1:
             raise RosNodesError(f"proposal_every: expected >= 1, got {self.proposal_every}")
+        if not 0.0 <= self.min_map_growth <= 1.0:
+            raise RosNodesError(f"min_map_growth: expected in [0, 1], got {self.min_map_growth}")
         if not 0.0 < self.max_speed_m_s < math.inf:
             raise RosNodesError(f"max_speed_m_s: expected a finite value > 0, got {self.max_speed_m_s}")
 
@@ -123,7 +128,8 @@ class PerceptionSession:
 
         fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size)
         self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion,
-                                                                 proposal_every=self.config.proposal_every))
+                                                                 proposal_every=self.config.proposal_every,
+                                                                 min_map_growth=self.config.min_map_growth))
 
     def unload(self) -> None:
         """Free the core and forget the scene."""
@@ -145,6 +151,12 @@ class PerceptionSession:
     @property
     def loaded(self) -> bool:
         return self._perception is not None
+
+    @property
+    def num_extractions(self) -> int:
+        """Whole-map proposal extractions of the fused scene so far (fewer than updates with
+        ``proposal_every`` or ``min_map_growth``)."""
+        return 0 if self._perception is None else int(self._perception.num_extractions)
 
     # --- inputs ------------------------------------------------------------------------------------
     def add_odometry(self, msg: Any) -> SceneUpdate | None:

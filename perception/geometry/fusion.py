@@ -74,6 +74,7 @@ class SceneMap:
         self._count = np.empty(0, dtype=np.int64)
         self._last_seen = np.empty(0, dtype=np.int64)
         self._cloud: PointCloud | None = None
+        self._added_since_mark = 0
 
     def reset(self) -> None:
         """Forget every frame."""
@@ -92,6 +93,17 @@ class SceneMap:
     def num_voxels(self) -> int:
         """Voxel hash only: voxels held now (0 for TSDF)."""
         return int(self._keys.shape[0])
+
+    def growth_since_mark(self) -> float:
+        """Voxels added since the last ``mark`` as a fraction of the voxels held now (voxel hash; 0 when the
+        frames since only re-observed mapped space). TSDF does not count its voxels and always reports 1."""
+        if self.config.method == TSDF:
+            return 1.0
+        return self._added_since_mark / max(self.num_voxels, 1)
+
+    def mark(self) -> None:
+        """Start counting ``growth_since_mark`` from now."""
+        self._added_since_mark = 0
 
     def cloud(self) -> PointCloud:
         """The fused surface as a coloured cloud in the world frame (cached until the next frame)."""
@@ -133,6 +145,7 @@ class SceneMap:
         all_keys = np.concatenate([self._keys, keys])
         merged, inverse = np.unique(all_keys, return_inverse=True)
         n = merged.shape[0]
+        self._added_since_mark += n - self._keys.shape[0]
         xyz = np.zeros((n, 3))
         rgb = np.zeros((n, 3))
         count = np.zeros(n, dtype=np.int64)

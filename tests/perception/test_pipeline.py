@@ -11,6 +11,7 @@ from transformers import ViTConfig, ViTModel
 
 from perception import PointCloud, SpatialTokens
 from perception.convert import cloud_to_pointcloud2
+from perception.geometry.errors import GeometryConfigError
 from perception.geometry.fusion import SceneMapConfig
 from perception.pipeline import (
     TOKEN_CHANNELS,
@@ -37,6 +38,16 @@ def _near_objects(result: PerceptionResult) -> set[int]:
         b.instance
         for b in tabletop_boxes()[:3]
         if any(np.linalg.norm(p.aabb.center - b.center) < 0.05 for p in result.proposals)
+    }
+
+
+def _ids_by_instance(result: PerceptionResult) -> dict[int, int]:
+    """Object id of the proposal centred (within 5 cm) on each table-top box that has one."""
+    return {
+        b.instance: p.object_id
+        for b in tabletop_boxes()[:3]
+        for p in result.proposals
+        if np.linalg.norm(p.aabb.center - b.center) < 0.05
     }
 
 
@@ -70,16 +81,41 @@ def test_from_frames_fuses_views_and_update_keeps_ids() -> None:
     _check_tokens(fused.tokens)
     ids: list[dict[int, int]] = []
     for frame in frames:
-        live = perception.update(frame)
-        ids.append({
-            b.instance: p.object_id
-            for b in tabletop_boxes()[:3]
-            for p in live.proposals
-            if np.linalg.norm(p.aabb.center - b.center) < 0.05
-        })
+        ids.append(_ids_by_instance(perception.update(frame)))
     assert ids[-1].keys() == {1, 2, 3}
     for earlier in ids:
         assert all(ids[-1][k] == v for k, v in earlier.items())
+
+
+def test_update_recomputes_proposals_only_once_the_map_has_grown() -> None:
+    frames = _views(3)
+    perception = ScenePerception(ScenePerceptionConfig(
+        fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.01), min_map_growth=0.05))
+    first = perception.update(frames[0])
+    assert perception.map.growth_since_mark() == 0.0
+    # The same view again re-observes mapped voxels only: the map is fused, the proposals are reused.
+    again = perception.update(frames[0])
+    assert again is first and perception.map.num_frames == 2
+    assert perception.map.growth_since_mark() < 0.05
+    # A view from the side adds surface the map lacked: a fresh extraction, same ids for the same boxes.
+    moved = perception.update(frames[2])
+    assert moved is not first and perception.map.growth_since_mark() == 0.0
+    assert _near_objects(first) and _near_objects(moved) == {1, 2, 3}
+    before, after = _ids_by_instance(first), _ids_by_instance(moved)
+    assert all(after[k] == v for k, v in before.items())
+
+
+def test_tsdf_map_always_counts_as_grown() -> None:
+    perception = ScenePerception(ScenePerceptionConfig(min_map_growth=0.5))
+    frame = _views(1)[0]
+    first = perception.update(frame)
+    assert perception.map.growth_since_mark() == 1.0  # TSDF does not count voxels: never skipped
+    assert perception.update(frame) is not first
+
+
+def test_bad_min_map_growth_raises() -> None:
+    with pytest.raises(GeometryConfigError, match="min_map_growth"):
+        ScenePerceptionConfig(min_map_growth=1.5)
 
 
 def test_camera_tokens_come_from_a_local_vit(tmp_path: Path) -> None:

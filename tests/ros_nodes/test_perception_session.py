@@ -1,0 +1,48 @@
+"""PerceptionSession over simulated messages: every accepted frame is a scene update, while the whole-map
+proposal extraction waits until the fused map has grown by ``min_map_growth``."""
+
+from __future__ import annotations
+
+import pytest
+
+from ros_nodes.errors import RosNodesError
+from ros_nodes.scene_session import PerceptionSession, PerceptionSessionConfig
+from ros_nodes.sim_stream import TOPICS, SimStream, SimStreamConfig
+
+
+def _feed(session: PerceptionSession, stream: SimStream, frame: int, stamp_offset_s: float = 0.0) -> int:
+    msgs = dict(stream.messages(frame))
+    color, depth, info, odom = (msgs[TOPICS[k]] for k in ("color", "depth", "camera_info", "odom"))
+    if stamp_offset_s:  # the same view seen again later: later stamps, same pixels and pose
+        for msg in (color, depth, info, odom):
+            msg.header.stamp.sec += int(stamp_offset_s)
+    session.add_odometry(odom)
+    update = session.add_rgbd(color, depth, info)
+    assert update is not None
+    return update.version
+
+
+def test_a_revisited_view_updates_the_scene_without_a_new_extraction() -> None:
+    stream = SimStream(SimStreamConfig(num_frames=8, lidar=False))
+    session = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0, min_map_growth=0.02))
+    session.load()
+    assert _feed(session, stream, 0) == 1 and session.num_extractions == 1
+    first = list(session.proposals)
+    assert _feed(session, stream, 0, stamp_offset_s=1.0) == 2
+    assert session.num_extractions == 1 and session.proposals == first  # nothing new was mapped
+    _feed(session, stream, 7, stamp_offset_s=2.0)  # the far end of the walk: new surface
+    assert session.num_extractions == 2
+
+
+def test_every_update_extracts_by_default() -> None:
+    stream = SimStream(SimStreamConfig(num_frames=2, lidar=False))
+    session = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0))
+    session.load()
+    _feed(session, stream, 0)
+    _feed(session, stream, 0, stamp_offset_s=1.0)
+    assert session.num_extractions == 2
+
+
+def test_bad_min_map_growth_is_refused() -> None:
+    with pytest.raises(RosNodesError, match="min_map_growth"):
+        PerceptionSessionConfig(min_map_growth=-0.1)
