@@ -49,13 +49,18 @@ class DemoReport:
     picture: Path | None = None
 
 
-def example_requests(objects: list[dict[str, Any]]) -> list[Request]:
-    """Queries and questions built from a scene's ground truth: unique, relational, ambiguous and absent."""
+def example_requests(objects: list[dict[str, Any]], seen: set[int] | None = None) -> list[Request]:
+    """Queries and questions built from a scene's ground truth: unique, relational, ambiguous and absent.
+
+    ``seen`` (object ids) restricts the targets to what the robot has seen; whether a description is unique,
+    and which category is absent, is still judged on the whole scene.
+    """
     pairs = Counter((o["color"], o["label"]) for o in objects)
     labels = Counter(o["label"] for o in objects)
     by_id = {o["object_id"]: o for o in objects}
+    visible = [o for o in objects if seen is None or o["object_id"] in seen]
     reqs: list[Request] = []
-    unique = [o for o in objects if pairs[(o["color"], o["label"])] == 1]
+    unique = [o for o in visible if pairs[(o["color"], o["label"])] == 1]
     if unique:
         o = min(unique, key=lambda o: (labels[o["label"]] == 1, o["object_id"]))  # prefer a colour that matters
         reqs.append(Request("unique", f"the {o['color']} {o['label']}", "ground"))
@@ -63,7 +68,7 @@ def example_requests(objects: list[dict[str, Any]]) -> list[Request]:
     if on:
         o, s = on[0], by_id[on[0]["support_id"]]
         reqs.append(Request("relation", f"the {o['label']} on the {s['color']} {s['label']}", "ground"))
-    several = [p for p, n in pairs.items() if n >= 2]
+    several = [p for p, n in pairs.items() if n >= 2 and any((o["color"], o["label"]) == p for o in visible)]
     if several:
         color, label = several[0]
         reqs.append(Request("ambiguous", f"the {color} {label}", "ground"))
@@ -72,8 +77,9 @@ def example_requests(objects: list[dict[str, Any]]) -> list[Request]:
     counted = max(labels, key=lambda k: (labels[k], k))
     reqs.append(Request("count", f"how many {counted}s are there?", "ask"))
     reqs.append(Request("exists", f"is there a {absent}?", "ask"))
-    if unique:
-        reqs.append(Request("color", f"what color is the {unique[-1]['label']}?", "ask"))
+    only_one = [o for o in visible if labels[o["label"]] == 1]  # "the sofa" names it without its colour
+    if only_one or unique:
+        reqs.append(Request("color", f"what color is the {(only_one or unique)[-1]['label']}?", "ask"))
     return reqs
 
 
@@ -103,7 +109,8 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     report.num_proposals = len(update.proposals)
     start = time.perf_counter()
     grounding.set_proposals(update.proposals, update.version, update.T_world_sensor)
-    report.results = [grounding.handle(r) for r in example_requests(report.ground_truth)]
+    seen = seen_objects(report.ground_truth, perception.fused_cloud())
+    report.results = [grounding.handle(r) for r in example_requests(report.ground_truth, seen)]
     report.grounding_s = time.perf_counter() - start
     report.gt_match = [_gt_match(r, report.ground_truth) for r in report.results]
     from ros_nodes.demo_plot import best_view, draw_demo
@@ -113,6 +120,20 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     report.picture = draw_demo(cfg.out_dir / "scene.png", images[k], stream.camera.intrinsics, poses[k],
                                update.proposals, report.results, report.ground_truth)
     return report
+
+
+def seen_objects(objects: list[dict[str, Any]], cloud: Any, min_points: int = 50) -> set[int]:
+    """Ids of the ground-truth objects whose box holds at least ``min_points`` points of the fused ``cloud``
+    (a PointCloud in the world frame): what the robot's camera has actually seen."""
+    from perception import Box3D
+
+    xyz = cloud.xyz.astype(np.float64)
+    return {
+        int(o["object_id"])
+        for o in objects
+        if int(Box3D(np.asarray(o["center"]), np.asarray(o["size"]), float(o.get("yaw", 0.0))).contains(xyz).sum())
+        >= min_points
+    }
 
 
 def _gt_match(result: dict[str, Any], objects: list[dict[str, Any]]) -> int | None:

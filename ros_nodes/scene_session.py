@@ -270,6 +270,12 @@ class PerceptionSession:
         return SceneUpdate(stamp_ns, self.version, self.proposals, T)
 
     # --- output ------------------------------------------------------------------------------------
+    def fused_cloud(self) -> PointCloud:
+        """The fused RGB-D map as a coloured cloud in ``world_frame`` (empty before the first frame)."""
+        if self._perception is None:
+            raise RosNodesError("PerceptionSession.fused_cloud: expected a loaded session (call load first)")
+        return self._perception.map.cloud()
+
     def summary(self, stamp_ns: int) -> dict[str, Any]:
         """JSON-ready scene summary; also all the grounding side needs to rebuild the proposals."""
         n = self.config.scene_sample_points

@@ -92,6 +92,18 @@ def test_demo_requests_cover_unique_relation_ambiguous_absent_and_questions() ->
     assert reqs["ambiguous"].text == "the white chair"
     assert "lamp" in reqs["absent"].text and all(o["label"] != "lamp" for o in GT)
     assert {reqs[k].kind for k in ("count", "exists", "color")} == {"ask"}
+    assert reqs["color"].text == "what color is the table?"  # the one label that needs no colour
+
+
+def test_demo_requests_ask_about_seen_objects_only() -> None:
+    # The robot saw the blue mug, one white chair and the table: the red mug is not a target, the white chair
+    # is still ambiguous (its twin exists though unseen), and "lamp" is still the absent category.
+    reqs = {r.request_id: r for r in example_requests(GT, seen={0, 1, 4})}
+    assert reqs["unique"].text == "the blue mug"
+    assert reqs["relation"].text == "the mug on the brown table"
+    assert reqs["ambiguous"].text == "the white chair"
+    assert "lamp" in reqs["absent"].text
+    assert "ambiguous" not in {r.request_id for r in example_requests(GT, seen={3, 4})}
 
 
 def test_results_table_shows_each_status() -> None:
