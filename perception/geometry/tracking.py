@@ -71,6 +71,11 @@ class ObjectTracker:
         self.num_updates = 0
         self._next_id = 0
 
+    @property
+    def num_created(self) -> int:
+        """Tracks started so far; those no longer in ``tracks`` were aged out (or dropped by ``max_tracks``)."""
+        return self._next_id
+
     def update(self, proposals: list[ObjectProposal]) -> list[ObjectProposal]:
         """The proposals with ``object_id`` set to their track's id (new ids for new objects)."""
         cfg = self.config

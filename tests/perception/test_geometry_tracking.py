@@ -57,3 +57,12 @@ def test_rotated_track_boxes_are_refused() -> None:
     tracker.tracks.append(Track(0, Box3D(np.zeros(3), np.ones(3), yaw=0.3), proposal.color_hist, 0))
     with pytest.raises(GeometryConfigError, match="axis-aligned"):
         tracker._scores([proposal])
+
+
+def test_num_created_counts_tracks_that_aged_out() -> None:
+    rng = np.random.default_rng(3)
+    tracker = ObjectTracker(TrackerConfig(max_age=1))
+    tracker.update([_random_proposal(rng, k) for k in range(4)])
+    for _ in range(3):
+        tracker.update([])
+    assert tracker.tracks == [] and tracker.num_created == 4

@@ -43,6 +43,8 @@ class SoakReport:
     """Proposal count sampled every 10 frames."""
     tracks: list[int] = field(default_factory=list)
     """Tracker tracks sampled every 10 frames."""
+    tracks_created: int = 0
+    """Tracks the tracker started over the run; those not alive at the end were aged out."""
     map_points: list[int] = field(default_factory=list)
     """Fused map size sampled every 10 frames."""
     max_tracks: int = 0
@@ -130,6 +132,7 @@ def run_soak(num_frames: int, workdir: Path, proposal_every: int = 20, progress:
                       f"{report.tracks[-1]}, map {report.map_points[-1]}, {time.perf_counter() - start:.0f} s",
                       file=sys.stderr, flush=True)
     report.wall_s = time.perf_counter() - start
+    report.tracks_created = perception._perception.tracker.num_created
     return report
 
 
