@@ -78,3 +78,29 @@ def test_bad_parameter_fails_configure_cleanly(ros_domain_id: int) -> None:
         node.destroy_node()
     finally:
         rclpy.shutdown(context=context)
+
+
+def test_perception_diagnostics_count_scene_updates_only(ros_domain_id: int) -> None:
+    import rclpy
+    from rclpy.lifecycle import TransitionCallbackReturn as R
+
+    from ros_nodes.perception_node import PerceptionNode
+    from ros_nodes.sim_stream import TOPICS, SimStream, SimStreamConfig
+
+    msgs = dict(SimStream(SimStreamConfig(num_frames=1, lidar=False)).messages(0))
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    try:
+        node = PerceptionNode({"autostart": False, "input_mode": "rgbd", "use_tf": False}, context=context)
+        assert node.trigger_configure() == R.SUCCESS and node.trigger_activate() == R.SUCCESS
+        node._on_odometry(msgs[TOPICS["odom"]])  # a pose, no frame released: no unit of work
+        assert node.health.processed == 0 and node.health.last_latency_ms == 0.0
+        node._on_rgbd([msgs[TOPICS["color"]], msgs[TOPICS["depth"]], msgs[TOPICS["camera_info"]]])
+        latency = node.health.last_latency_ms
+        assert node.health.processed == 1 and latency > 0
+        node._on_odometry(msgs[TOPICS["odom"]])  # the latency diagnostics report stays the scene update's
+        assert node.health.processed == 1 and node.health.last_latency_ms == latency
+        assert node.trigger_deactivate() == R.SUCCESS and node.trigger_cleanup() == R.SUCCESS
+        node.destroy_node()
+    finally:
+        rclpy.shutdown(context=context)
