@@ -32,6 +32,12 @@ def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None,
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # A SIGINT that lands in a finalizer (rclpy's Future.__del__) is swallowed there ("Exception ignored
+        # in ..."), while rclpy's handler has already shut the context down: the executor's next wait then fails
+        # on the dead context. That is the same clean shutdown; anything else while rclpy is up is a real error.
+        if rclpy.ok():
+            raise
     finally:
         for node in nodes:
             node.teardown()
