@@ -9,13 +9,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ros_nodes.query_request import Request
 from ros_nodes.scene_session import GroundingSession, PerceptionSession, PerceptionSessionConfig
 from ros_nodes.sim_stream import TOPICS, SimStream, SimStreamConfig
+
+if TYPE_CHECKING:
+    from perception import PointCloud
 
 CATEGORY_POOL = ("lamp", "plant", "laptop", "mug", "bottle", "trash bin", "ball", "sofa", "shelf")
 """Categories tried, in order, for the query whose target is absent."""
@@ -122,7 +125,7 @@ def run_demo(config: DemoConfig | None = None) -> DemoReport:
     return report
 
 
-def seen_objects(objects: list[dict[str, Any]], cloud: Any, min_points: int = 50) -> set[int]:
+def seen_objects(objects: list[dict[str, Any]], cloud: PointCloud, min_points: int = 50) -> set[int]:
     """Ids of the ground-truth objects whose box holds at least ``min_points`` points of the fused ``cloud``
     (a PointCloud in the world frame): what the robot's camera has actually seen."""
     from perception import Box3D

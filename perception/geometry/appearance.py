@@ -35,3 +35,8 @@ def hsv_histogram(rgb: np.ndarray, bins: int = COLOR_HIST_BINS) -> np.ndarray:
 def histogram_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Histogram intersection of two ``hsv_histogram`` outputs, in [0, 1] (1 = identical)."""
     return float(np.minimum(a, b).sum() / 3.0)
+
+
+def histogram_similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(P, T) ``histogram_similarity`` of every row of ``a`` (P, H) with every row of ``b`` (T, H)."""
+    return np.minimum(a[:, None], b[None]).sum(axis=2) / 3.0

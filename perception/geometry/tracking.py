@@ -14,6 +14,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from perception.box3d import Box3D
+from perception.geometry.appearance import histogram_similarities
 from perception.geometry.errors import GeometryConfigError
 from perception.proposal import ObjectProposal
 
@@ -125,7 +126,7 @@ class ObjectTracker:
         overlap = np.maximum(iou, 1.0 - distance / cfg.max_center_distance)
         p_hist = np.stack([p.color_hist for p in proposals])  # (P, H)
         t_hist = np.stack([t.color_hist for t in self.tracks])  # (T, H)
-        appearance = np.minimum(p_hist[:, None], t_hist[None]).sum(axis=2) / 3.0  # (P, T) histogram intersection
+        appearance = histogram_similarities(p_hist, t_hist)  # (P, T)
         score = (1 - cfg.appearance_weight) * overlap + cfg.appearance_weight * appearance
         gate = (iou >= cfg.min_iou) | (distance <= cfg.max_center_distance)
         return np.where(gate, score, -1.0)
