@@ -134,8 +134,7 @@ def seen_objects(objects: list[dict[str, Any]], cloud: PointCloud, min_points: i
     return {
         int(o["object_id"])
         for o in objects
-        if int(Box3D(np.asarray(o["center"]), np.asarray(o["size"]), float(o.get("yaw", 0.0))).contains(xyz).sum())
-        >= min_points
+        if int(Box3D.from_json(o).contains(xyz).sum()) >= min_points
     }
 
 
@@ -147,7 +146,6 @@ def _gt_match(result: dict[str, Any], objects: list[dict[str, Any]]) -> int | No
         return None
     center = np.asarray(box["center"], dtype=np.float64)[None]
     for o in objects:
-        gt = Box3D(np.asarray(o["center"]), np.asarray(o["size"]), float(o.get("yaw", 0.0)))
-        if gt.contains(center, margin=0.05)[0]:
+        if Box3D.from_json(o).contains(center, margin=0.05)[0]:
             return int(o["object_id"])
     return None
