@@ -149,12 +149,13 @@ class ManagedNode(LifecycleNode):
         """The node clock in nanoseconds (sim time when ``use_sim_time`` is set)."""
         return int(self.get_clock().now().nanoseconds)
 
-    def timed(self, work: Callable[[], Any], only_if_result: bool = False) -> Any:
-        """Run ``work`` and record its latency as one unit of work; with ``only_if_result``, only when it
-        returns something other than None (a callback that produced nothing did no unit of work)."""
+    def timed(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` and record its latency as one unit of work when it returns something: a callback that
+        returned None (an Odometry pose that released no frame, a throttled frame) did no unit of work, and its
+        microseconds would overwrite the latency that diagnostics report."""
         start = time.perf_counter()
         out = work()
-        if out is not None or not only_if_result:
+        if out is not None:
             self.health.done(time.perf_counter() - start)
         return out
 

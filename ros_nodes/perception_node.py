@@ -109,14 +109,12 @@ class PerceptionNode(ManagedNode):
     def _on_odometry(self, msg: Any) -> None:
         assert self.session is not None
         session = self.session
-        # Only scene updates count as work: an Odometry callback that released no frame takes microseconds
-        # and would otherwise overwrite the latency that diagnostics report.
-        self._publish(self.timed(lambda: session.add_odometry(msg), only_if_result=True))
+        self._publish(self.timed(lambda: session.add_odometry(msg)))  # may release a frame waiting for it
 
     def _on_cloud(self, msg: Any) -> None:
         assert self.session is not None
         session = self.session
-        self._publish(self.timed(lambda: session.add_cloud(msg), only_if_result=True))
+        self._publish(self.timed(lambda: session.add_cloud(msg)))
 
     def _sync_handler(self, stream: int) -> Callable[[Any], None]:
         def handle(msg: Any) -> None:
@@ -128,7 +126,7 @@ class PerceptionNode(ManagedNode):
     def _on_rgbd(self, msgs: Sequence[Any]) -> None:
         assert self.session is not None
         session = self.session
-        self._publish(self.timed(lambda: session.add_rgbd(*msgs), only_if_result=True))
+        self._publish(self.timed(lambda: session.add_rgbd(*msgs)))
 
     def _publish(self, update: SceneUpdate | None) -> None:
         if update is None or self.session is None:
