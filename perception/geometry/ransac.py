@@ -15,7 +15,7 @@ import numpy as np
 
 _SCORE_BLOCK = 1_000_000
 """Hypothesis-by-point distances scored per block (float32: 4 MB), so memory stays flat for large inputs.
-A 4 MB block also stays in cache: on a 225k-point fused room the planes took 135 ms against 221 ms with 16 MB."""
+A 4 MB block also stays in cache, which made the plane search faster than with 16 MB blocks on fused rooms."""
 
 
 @dataclass

@@ -107,7 +107,7 @@ class ObjectTracker:
     def _scores(self, proposals: list[ObjectProposal]) -> np.ndarray:
         """(P, T) match score of each proposal against each track; -1 where the gate refuses the pair.
 
-        Vectorised over all pairs: a Python loop calling ``Box3D.iou`` cost about a second per update on a
+        Vectorised over all pairs: a Python loop calling ``Box3D.iou`` was the largest cost of an update on a
         fused room (hundreds of tracks times hundreds of proposals). Both boxes are axis-aligned, so the IoU
         is the product of the per-axis overlaps.
         """

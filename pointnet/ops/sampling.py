@@ -45,9 +45,9 @@ def fps_indices(points: np.ndarray, num_samples: int) -> np.ndarray:
     if n < 8:
         idx = fpsample.fps_sampling(canonical, num_samples, start_idx=0)
     else:
-        # Bucket height h: measured on sim scene clouds (2k-100k points, 125-25k samples), the fastest h is
-        # about floor(log2(n) / 2) - 1 (4 at 2k, 5 at 10k, 6 at 50k) and stops paying above 7; a bucket of
-        # 2**h points never exceeds the cloud.
+        # Bucket height h: on sim scene clouds the fastest h was about floor(log2(n) / 2) - 1 (4 at 2k, 5 at
+        # 10k, 6 at 50k points), and larger h stopped paying above 7 (the bench's FPS case times 50k -> 4096);
+        # a bucket of 2**h points never exceeds the cloud.
         height = int(min(7, max(3, math.floor(math.log2(n) / 2) - 1), math.floor(math.log2(n))))
         idx = fpsample.bucket_fps_kdline_sampling(canonical, num_samples, h=height, start_idx=0)
     return order[np.asarray(idx, dtype=np.int64)]
@@ -56,8 +56,8 @@ def fps_indices(points: np.ndarray, num_samples: int) -> np.ndarray:
 def canonical_order(points: np.ndarray) -> np.ndarray:
     """(N,) int64 permutation sorting points (N, 3) lexicographically by x, then y, then z.
 
-    ``np.lexsort`` over three float columns costs about 16 ms for 50k points, as long as the sample itself.
-    One argsort of x and y packed into an order-preserving uint64 key does the same in a fraction of that;
+    ``np.lexsort`` over three float columns costs a large share of the sample itself at 50k points. One
+    argsort of x and y packed into an order-preserving uint64 key does the same in a fraction of that;
     only when two points share x and y does z decide, and then lexsort does the whole job.
     """
     xyz = np.ascontiguousarray(points[:, :3], dtype=np.float32)
