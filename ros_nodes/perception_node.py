@@ -45,6 +45,7 @@ class PerceptionNode(ManagedNode):
         ParamSpec("depth_scale", 1000.0, "units per metre of 16UC1 depth images", 1e-6, 1e9),
         ParamSpec("fusion_method", "voxel_hash", "RGB-D fusion: voxel_hash or tsdf", choices=FUSION_METHODS),
         ParamSpec("fusion_voxel_size", 0.02, "voxel edge of the fused map, metres", 0.001, 1.0),
+        ParamSpec("depth_denoise", True, "take depth through a 3x3 median, guarded at 3 noise sigmas, before fusion"),
         ParamSpec("min_map_growth", 0.0, "recompute proposals once the fused map grew by this fraction of its "
                   "voxels (0: every update)", 0.0, 1.0),
     ]
@@ -67,7 +68,7 @@ class PerceptionNode(ManagedNode):
             T_world_sensor=T.reshape(4, 4), update_period_s=self.param("update_period_s"),
             scene_sample_points=self.param("scene_sample_points"), depth_scale=self.param("depth_scale"),
             fusion_method=self.param("fusion_method"), fusion_voxel_size=self.param("fusion_voxel_size"),
-            min_map_growth=self.param("min_map_growth"),
+            min_map_growth=self.param("min_map_growth"), depth_denoise=self.param("depth_denoise"),
         )
         self.session = PerceptionSession(config)
         self.session.load()

@@ -56,6 +56,8 @@ class PerceptionSessionConfig:
     several times slower per frame on a 2-core CPU)."""
     fusion_voxel_size: float = 0.02
     """Voxel edge of the fused map, metres."""
+    depth_denoise: bool = True
+    """Take each frame's depth through the guarded 3x3 median before fusion (``SceneMapConfig.denoise``)."""
     proposal_every: int = 1
     """Recompute proposals over the whole map on every n-th accepted frame (each frame is still fused)."""
     min_map_growth: float = 0.0
@@ -123,10 +125,12 @@ class PerceptionSession:
     # --- lifecycle ----------------------------------------------------------------------------------
     def load(self) -> None:
         """Build the perception core (and load its models)."""
+        from perception.geometry.depth_filter import DepthDenoiseConfig
         from perception.geometry.fusion import SceneMapConfig
         from perception.pipeline import ScenePerception, ScenePerceptionConfig
 
-        fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size)
+        fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size,
+                                denoise=DepthDenoiseConfig(enabled=self.config.depth_denoise))
         self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion,
                                                                  proposal_every=self.config.proposal_every,
                                                                  min_map_growth=self.config.min_map_growth))

@@ -35,7 +35,7 @@ def make_sessions(
         scene_sample_points=int(p.get("scene_sample_points", 128)), depth_scale=float(p.get("depth_scale", 1000.0)),
         fusion_method=str(p.get("fusion_method", "voxel_hash")),
         fusion_voxel_size=float(p.get("fusion_voxel_size", 0.02)),
-        min_map_growth=float(p.get("min_map_growth", 0.0)),
+        min_map_growth=float(p.get("min_map_growth", 0.0)), depth_denoise=bool(p.get("depth_denoise", True)),
     ))
     grounding = GroundingSession(GroundingSessionConfig(checkpoint=str(g.get("checkpoint", "")), lazy_scene=lazy_scene))
     topics = ReplayTopics(

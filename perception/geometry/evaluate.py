@@ -11,6 +11,7 @@ Run: ``python -m perception.geometry.evaluate --data /tmp/g3d-data/sim200 --spli
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from scipy.spatial import cKDTree
 from perception.box3d import Box3D
 from perception.convert import rgbd_frame_to_cloud
 from perception.dataset import Dataset
+from perception.geometry.depth_filter import DepthDenoiseConfig, denoise_depth
+from perception.geometry.fusion import SceneMapConfig
 from perception.geometry.proposals import GeometryConfig, extract_proposals, rgbd_view_config
 from perception.point_cloud import PointCloud
 from perception.proposal import ObjectProposal
@@ -119,14 +122,17 @@ def evaluate_proposals(
     views: bool = True,
     min_points: int = 50,
     label_radius: float = 0.03,
+    denoise: DepthDenoiseConfig | None = None,
 ) -> EvaluationReport:
     """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``.
 
     ``config`` is used on full-scene clouds (default ``GeometryConfig()``), ``view_config`` on single
-    views (default ``rgbd_view_config()``).
+    views (default ``rgbd_view_config()``). Each view's depth first goes through ``denoise`` (default: the
+    scene map's, ``SceneMapConfig().denoise``), as every frame the scene map fuses does.
     """
     config = config or GeometryConfig()
     view_config = view_config or rgbd_view_config()
+    denoise = denoise or SceneMapConfig().denoise
     dataset = Dataset(dataset_root)
     scene_ids = dataset.splits[split][:max_scenes]
     report = EvaluationReport(scenes=ProposalScores(), views=ProposalScores())
@@ -139,7 +145,10 @@ def evaluate_proposals(
             continue
         tree = cKDTree(scene.points)
         for view in scene.views:
-            world = rgbd_frame_to_cloud(view.frame(), world=True).finite()
+            frame = view.frame()
+            if denoise.enabled:
+                frame = dataclasses.replace(frame, depth_m=denoise_depth(frame.depth_m, denoise))
+            world = rgbd_frame_to_cloud(frame, world=True).finite()
             dist, nearest = tree.query(world.xyz, distance_upper_bound=label_radius)
             hit = np.isfinite(dist)
             labels = np.full(len(world), -1, dtype=np.int32)
@@ -157,9 +166,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-scenes", type=int, default=None, help="evaluate only the first scenes")
     parser.add_argument("--no-views", action="store_true", help="skip the single RGB-D views")
     parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
+    parser.add_argument("--raw-depth", action="store_true", help="views: skip the depth median")
     args = parser.parse_args(argv)
     report = evaluate_proposals(args.data, args.split, max_scenes=args.max_scenes, views=not args.no_views,
-                                min_points=args.min_points)
+                                min_points=args.min_points, denoise=DepthDenoiseConfig(enabled=not args.raw_depth))
     print(json.dumps({"scenes": report.scenes.summary(), "views": report.views.summary()}, indent=1))
 
 

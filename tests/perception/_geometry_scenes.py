@@ -102,10 +102,11 @@ def render_view(
     t_hit = hit["t_hit"].numpy()  # (H, W) distance along each (unit) ray
     geom = hit["geometry_ids"].numpy().astype(np.int64)
     valid = np.isfinite(t_hit)
-    # Depth is along the optical axis: scale ray length by the cosine of each ray to the axis.
+    # open3d's pinhole rays are not unit vectors: each has a unit component along the optical axis, so
+    # t_hit is already the depth along that axis (t_hit * dir . axis with dir . axis = 1).
     dirs = rays.numpy()[..., 3:]
     axis = T_world_cam[:3, 2]
-    depth = np.where(valid, t_hit * (dirs @ axis) / np.linalg.norm(dirs, axis=-1), 0.0).astype(np.float32)
+    depth = np.where(valid, t_hit * (dirs @ axis), 0.0).astype(np.float32)
     palette = np.asarray(colors, dtype=np.uint8)
     rgb = np.where(valid[..., None], palette[np.where(valid, geom, 0)], 0).astype(np.uint8)
     inst = np.where(valid, np.asarray(instances)[np.where(valid, geom, 0)], -1).astype(np.int32)
