@@ -31,11 +31,25 @@ class AugmentConfig:
     """Each box extent is scaled by a factor drawn in [1 - size_jitter, 1 + size_jitter]."""
     color_jitter: float = 0.03
     """Standard deviation of the noise added to point colours in [0, 1]."""
+    # What a camera-fused map does to an object, which the sampled ground-truth cloud never shows:
+    size_grow_m: float = 0.0
+    """Each box extent also grows by a length drawn in [0, size_grow_m] metres: fused depth noise and voxels
+    add a centimetre or two on each side, which makes a 7 cm can 10 cm wide."""
+    brightness_min: float = 1.0
+    """Each object's colours are scaled by a factor drawn in [brightness_min, 1]: a sensor sees shaded
+    surfaces, 0.6-0.9 of their albedo."""
+    one_side_prob: float = 0.0
+    """With this probability an object keeps only the points on one side of a random vertical plane through
+    its centre, and its box shrinks to them: what a single view sees of it."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.point_keep_min <= 1.0:
             raise GroundingConfigError(f"AugmentConfig.point_keep_min: expected in (0, 1], got {self.point_keep_min}")
-        for name in ("jitter_m", "center_jitter_m", "color_jitter"):
+        if not 0.0 < self.brightness_min <= 1.0:
+            raise GroundingConfigError(f"AugmentConfig.brightness_min: expected in (0, 1], got {self.brightness_min}")
+        if not 0.0 <= self.one_side_prob <= 1.0:
+            raise GroundingConfigError(f"AugmentConfig.one_side_prob: expected in [0, 1], got {self.one_side_prob}")
+        for name in ("jitter_m", "center_jitter_m", "color_jitter", "size_grow_m"):
             if getattr(self, name) < 0:
                 raise GroundingConfigError(f"AugmentConfig.{name}: expected >= 0, got {getattr(self, name)}")
         if not 0.0 <= self.size_jitter < 1.0:
@@ -97,6 +111,23 @@ def color_statistics(colors: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb.mean(axis=0), *hists]).astype(np.float32)
 
 
+def _one_side(
+    pts: np.ndarray, cols: np.ndarray, center: np.ndarray, size: np.ndarray, yaw: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The points (M, 3) and colours (M, 3) on one side of a random vertical plane through ``center``, and
+    the centre (3,) and size (3,) of their box in the object's own axes (yaw about z); all of them when
+    fewer than 4 points are on that side."""
+    angle = rng.uniform(0.0, 2.0 * np.pi)
+    side = (pts[:, :2] - center[:2]) @ np.array([np.cos(angle), np.sin(angle)], np.float32) >= 0  # (M,)
+    if side.sum() < 4:
+        return pts, cols, center, size
+    c, s = np.cos(yaw), np.sin(yaw)
+    axes = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]], np.float32)  # columns: the box axes
+    local = (pts[side] - center) @ axes  # (M', 3) in the box's axes
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    return pts[side], cols[side], (center + axes @ ((lo + hi) / 2)).astype(np.float32), (hi - lo).astype(np.float32)
+
+
 def build_scene_batch(
     scenes: Sequence[SceneInput],
     points_per_object: int,
@@ -130,16 +161,25 @@ def build_scene_batch(
         for n, obj in enumerate(scene.objects):
             pts, cols = obj.points, obj.colors
             center, size = obj.box.center.astype(np.float32), obj.box.size.astype(np.float32)
+            origin = center  # local coordinates are taken about the un-jittered box centre
             if augment is not None and rng is not None:
+                if augment.one_side_prob > 0 and rng.random() < augment.one_side_prob:
+                    pts, cols, center, size = _one_side(pts, cols, center, size, obj.box.yaw, rng)
+                    origin = center
                 keep = max(1, round(len(pts) * rng.uniform(augment.point_keep_min, 1.0)))
                 chosen = rng.choice(len(pts), size=keep, replace=False)
                 pts, cols = pts[chosen], cols[chosen]
                 center = center + rng.normal(0.0, augment.center_jitter_m, 3).astype(np.float32)
                 size = size * rng.uniform(1 - augment.size_jitter, 1 + augment.size_jitter, 3).astype(np.float32)
+                if augment.size_grow_m > 0:
+                    size = size + rng.uniform(0.0, augment.size_grow_m, 3).astype(np.float32)
+                if augment.brightness_min < 1:
+                    gain = rng.uniform(augment.brightness_min, 1.0)
+                    cols = np.clip(cols.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
                 rows = rng.choice(len(pts), size=K, replace=len(pts) < K)
             else:
                 rows = np.linspace(0, len(pts) - 1, K).round().astype(np.int64)
-            local = pts[rows] - obj.box.center.astype(np.float32)  # (K, 3)
+            local = pts[rows] - origin  # (K, 3)
             rgb = cols[rows].astype(np.float32) / 255.0  # (K, 3)
             if augment is not None and rng is not None:
                 local = local + rng.normal(0.0, augment.jitter_m, local.shape).astype(np.float32)

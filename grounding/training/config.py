@@ -51,6 +51,9 @@ class TrainConfig:
     """Validate (and maybe save the best model) every this many epochs."""
     cache_dir: str = "/tmp/ground3d-cache"
     """Where precomputed text encodings are cached; empty disables the cache."""
+    init_checkpoint: str = ""
+    """Checkpoint folder whose weights a fresh run starts from (fine-tuning); empty starts from scratch. Its
+    model config and answer vocabulary must be this run's; a resumed run ignores it."""
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):

@@ -16,7 +16,8 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from grounding.model.checkpoint import save_model
+from grounding.errors import CheckpointError
+from grounding.model.checkpoint import WEIGHTS_FILE, load_state_into, load_weights, read_config, save_model
 from grounding.model.grounding_model import GroundingModel, build_model
 from grounding.training.batches import QueryGroup, group_queries, make_step_batch
 from grounding.training.config import TrainConfig
@@ -77,6 +78,17 @@ def _optimizer(model: GroundingModel, config: TrainConfig) -> torch.optim.Optimi
     return torch.optim.AdamW(groups, weight_decay=config.weight_decay)
 
 
+def _init_from(model: GroundingModel, ckpt_dir: Path) -> None:
+    """Load a checkpoint's weights into ``model``; its answer vocabulary must be the model's, index for index."""
+    vocab = read_config(ckpt_dir)["answer_vocab"]
+    if list(vocab) != list(model.answer_vocab):
+        raise CheckpointError(
+            f"init_checkpoint {ckpt_dir}: expected this dataset's answer vocabulary ({len(model.answer_vocab)} "
+            f"answers), got a different one ({len(vocab)} answers)"
+        )
+    load_state_into(model, load_weights(ckpt_dir / WEIGHTS_FILE), str(ckpt_dir))
+
+
 def _sample_groups(groups: list[QueryGroup], k: int, rng: np.random.Generator) -> list[QueryGroup]:
     out = []
     for g in groups:
@@ -130,6 +142,8 @@ def train(
     counters: dict[str, Any] = {"epoch": 0, "step": 0, "best_score": -1.0, "best_val": None}
     if resume and (out / STATE_FILE).is_file():
         counters = load_training_state(out / STATE_FILE, model, optimizer)
+    elif config.init_checkpoint:
+        _init_from(model, Path(config.init_checkpoint))
     step_module = TrainingStep(model, config.loss)
     runner: torch.nn.Module = (
         DistributedDataParallel(step_module, find_unused_parameters=True) if world > 1 else step_module

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grounding.errors import SceneInputError
+from grounding.errors import GroundingConfigError, SceneInputError
 from grounding.model import AugmentConfig, ObjectInput, QueryView, SceneInput, build_scene_batch
 from grounding.model.scene_batch import color_statistics
 from perception import Box3D
@@ -43,6 +43,33 @@ def test_augmentation_is_seeded_and_changes_points() -> None:
     assert np.array_equal(a.points.numpy(), b.points.numpy())
     assert not np.allclose(a.points.numpy(), c.points.numpy())
     assert not np.allclose(a.centers.numpy(), c.centers.numpy())
+
+
+def test_camera_like_augmentation_grows_boxes_darkens_and_cuts_to_one_side() -> None:
+    scenes = [make_scene(4, m=400)]
+    plain = build_scene_batch(scenes, 32, 0, np.random.default_rng(2), AugmentConfig(center_jitter_m=0, size_jitter=0))
+    grown = build_scene_batch(
+        scenes, 32, 0, np.random.default_rng(2), AugmentConfig(center_jitter_m=0, size_jitter=0, size_grow_m=0.04)
+    )
+    delta = (grown.sizes - plain.sizes).numpy()
+    assert (delta >= 0).all() and (delta <= 0.04 + 1e-6).all() and delta.max() > 0.01
+    dark = build_scene_batch(scenes, 32, 0, np.random.default_rng(2), AugmentConfig(brightness_min=0.5, color_jitter=0))
+    mean = (grown.color_stats[..., :3] - dark.color_stats[..., :3]).numpy()  # the same points, darkened
+    assert (mean >= -1e-6).all() and mean.max() > 0.02
+    side = build_scene_batch(
+        scenes, 32, 0, np.random.default_rng(2), AugmentConfig(center_jitter_m=0, size_jitter=0, one_side_prob=1.0)
+    )
+    full = np.stack([o.box.size for o in scenes[0].objects])
+    halved = side.sizes[0, :, :2].numpy() / full[:, :2]
+    # A cut across an axis halves that extent; a diagonal one keeps both (it leaves a triangle).
+    assert (halved <= 1.0 + 1e-6).all() and halved.min() < 0.75
+    assert float(side.points.abs().max()) <= 1.0 + 1e-6  # still centred on the (smaller) box
+
+
+def test_bad_augment_configs_are_rejected() -> None:
+    for bad in ({"brightness_min": 0.0}, {"one_side_prob": 1.5}, {"size_grow_m": -0.01}):
+        with pytest.raises(GroundingConfigError):
+            AugmentConfig(**bad)  # type: ignore[arg-type]
 
 
 def test_color_statistics_match_known_colours() -> None:

@@ -14,6 +14,7 @@ import pytest
 import torch
 import yaml
 
+from grounding.errors import CheckpointError
 from grounding.model import build_model, load_model
 from grounding.model.checkpoint import CONFIG_FILE, WEIGHTS_FILE
 from grounding.training import TrainConfig, train
@@ -68,6 +69,22 @@ def test_train_writes_checkpoint_log_and_resumes(tiny: Path, tmp_path: Path) -> 
     again = train(tiny, out, tiny_config(tmp_path, epochs=3), progress=False)
     assert again.steps == 6
     assert [e["step"] for e in _log(out) if "total" in e][-1] == 6
+
+
+def test_init_checkpoint_starts_from_its_weights_and_checks_the_vocabulary(tiny: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    train(tiny, base, tiny_config(tmp_path, epochs=1), progress=False)
+    tuned = tmp_path / "tuned"
+    # max_steps 0 and 0 epochs is not allowed; one step with no learning rate keeps the weights as loaded
+    train(tiny, tuned, tiny_config(tmp_path, epochs=1, max_steps=1, lr=1e-12, init_checkpoint=str(base)),
+          progress=False)
+    a, b = load_model(base).state_dict(), load_model(tuned).state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    config = json.loads((base / CONFIG_FILE).read_text())
+    config["answer_vocab"] = list(reversed(config["answer_vocab"]))
+    (base / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="answer vocabulary"):
+        train(tiny, tmp_path / "other", tiny_config(tmp_path, max_steps=1, init_checkpoint=str(base)), progress=False)
 
 
 def test_training_state_round_trip(tiny: Path, tmp_path: Path) -> None:
