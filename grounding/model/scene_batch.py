@@ -34,7 +34,7 @@ class AugmentConfig:
     # What a camera-fused map does to an object, which the sampled ground-truth cloud never shows:
     size_grow_m: float = 0.0
     """Each box extent also grows by a length drawn in [0, size_grow_m] metres: fused depth noise and voxels
-    add a centimetre or two on each side, which makes a 7 cm can 10 cm wide."""
+    add a centimetre or two on each side of a small object."""
     brightness_min: float = 1.0
     """Each object's colours are scaled by a factor drawn in [brightness_min, 1]: a sensor sees shaded
     surfaces, 0.6-0.9 of their albedo."""

@@ -1,7 +1,7 @@
 """A guarded 3x3 median of a depth image: per-pixel depth noise out, edges kept, before back-projection.
 
 Depth noise grows with range (about 2 cm sigma at 3 m). Back-projected as it is, every noisy pixel lands in
-its own voxel, so a fused surface is as thick as the noise and a 7 cm can comes out 14 cm wide. On a smooth
+its own voxel, so a fused surface is as thick as the noise and a small object centimetres too wide. On a smooth
 surface the median of a pixel's window is close to its true depth; at a depth edge it is the other surface's
 depth, so there the pixel is left as it is.
 """
