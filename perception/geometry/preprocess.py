@@ -179,8 +179,10 @@ def downsample(cloud: PointCloud, config: PreprocessConfig | None = None) -> Pre
     kept_rows = np.flatnonzero(keep)  # (K,)
     if kept_rows.size == 0:
         raise EmptyCloudError(f"preprocess: expected finite points inside the crop, got none of {n}")
-    xyz = cloud.xyz[kept_rows]
-    rgb = None if cloud.rgb is None else cloud.rgb[kept_rows]
+    xyz, rgb = cloud.xyz, cloud.rgb
+    if kept_rows.size < n:  # a cloud kept whole is not copied: on a frame that is a third of the peak memory
+        xyz = xyz[kept_rows]
+        rgb = None if rgb is None else rgb[kept_rows]
     if config.voxel.enabled:
         grid = voxel_downsample(xyz, rgb, config.voxel.voxel_size)
         points, colors, kept_to_voxel = grid.points, grid.colors, grid.point_to_voxel

@@ -68,7 +68,9 @@ def ransac_plane(points: np.ndarray, threshold: float, iterations: int, rng: np.
     step = max(1, _SCORE_BLOCK // num)
     for start in range(0, iterations, step):
         rows = slice(start, start + step)
-        dist = np.abs(normal32[rows] @ pts32.T + offset32[rows, None])  # (block, N)
+        dist = normal32[rows] @ pts32.T  # (block, N)
+        dist += offset32[rows, None]
+        np.abs(dist, out=dist)  # in place: the block is the step's whole working memory
         scores[rows] = np.count_nonzero(dist <= threshold, axis=1)
     scores[~valid] = -1
     top = np.flatnonzero(scores == scores.max())  # usually one; ties are broken by inlier RMS distance

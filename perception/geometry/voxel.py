@@ -31,10 +31,29 @@ class VoxelGrid:
 
 def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
     """(N,) int64 packed integer key of the voxel of each point (N, 3); equal keys mean the same voxel."""
-    cell = np.floor(points / voxel_size).astype(np.int64)  # (N, 3)
-    cell += 1 << (_BITS - 1)  # signed cells -> non-negative, so the three fields pack without overlap
-    np.clip(cell, 0, (1 << _BITS) - 1, out=cell)
-    return (cell[:, 0] << (2 * _BITS)) | (cell[:, 1] << _BITS) | cell[:, 2]
+    keys = np.zeros(points.shape[0], dtype=np.int64)  # (N,)
+    # One axis at a time: an (N, 3) int64 cell array would be 24 bytes a point at the peak, twice the input.
+    for axis, shift in enumerate((2 * _BITS, _BITS, 0)):
+        cell = np.floor(points[:, axis] / voxel_size).astype(np.int64)  # (N,)
+        cell += 1 << (_BITS - 1)  # signed cells -> non-negative, so the three fields pack without overlap
+        np.clip(cell, 0, (1 << _BITS) - 1, out=cell)
+        cell <<= shift
+        keys |= cell
+    return keys
+
+
+def _group_index(keys: np.ndarray) -> np.ndarray:
+    """(N,) int64 rank of each of ``keys`` (N,) among the distinct keys: ``np.unique``'s inverse, built with
+    about half its peak memory (a sort, a flag per row and a scatter), which is most of a frame's budget."""
+    order = np.argsort(keys)  # (N,)
+    first = np.empty(keys.shape[0], dtype=bool)  # (N,) where a new key starts, in sorted order
+    first[:1] = True
+    sorted_keys = keys[order]
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
+    del sorted_keys
+    inverse = np.empty(keys.shape[0], dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return inverse
 
 
 def voxel_downsample(points: np.ndarray, colors: np.ndarray | None, voxel_size: float) -> VoxelGrid:
@@ -42,9 +61,8 @@ def voxel_downsample(points: np.ndarray, colors: np.ndarray | None, voxel_size: 
 
     Voxels come out sorted by packed key, so the same input always gives the same order.
     """
-    keys = voxel_keys(points, voxel_size)
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1).astype(np.int64, copy=False)
+    inverse = _group_index(voxel_keys(points, voxel_size))
+    counts = np.bincount(inverse)
     num = counts.shape[0]
     inv_counts = 1.0 / counts
     centroids = np.empty((num, 3), dtype=np.float32)  # (V, 3)
