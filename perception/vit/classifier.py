@@ -28,7 +28,7 @@ class CropClassifierConfig:
     """Patch edge in pixels."""
     hidden_size: int = 128
     """Token width D."""
-    num_layers: int = 3
+    num_layers: int = 6
     """Transformer blocks."""
     num_heads: int = 4
     """Attention heads per block."""

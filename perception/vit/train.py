@@ -1,18 +1,19 @@
 """Train the shipped camera ViT on object crops of sim views (category and colour labels).
 
-    python -m perception.vit.train --data DATASET --out perception/vit/weights --seed 0
+    OMP_NUM_THREADS=1 python -m perception.vit.train --data DATASET --out perception/vit/weights --seed 0
 
 Crops come from each view's instance mask, rebuilt from the labelled scene cloud (``view_instances``), and
-are cached beside the output (``--cache``) because cutting them costs more than an epoch. It picks nothing
-on test: the last epoch is saved, and test accuracy is reported in ``metrics.json``.
-"""
+are cached beside the output (``--cache``) because cutting them costs more than an epoch. Training crops are
+augmented in geometry and brightness only (``augment``), so the colour label stays true. It picks nothing on
+test: val accuracy is printed after each epoch, the last epoch is saved, and val and test accuracy are
+reported in ``metrics.json``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -27,19 +28,39 @@ from perception.vit.view_instances import view_instance_mask
 
 
 @dataclass
+class AugmentConfig:
+    """Random changes to each training crop (``augment``); zeros switch a change off."""
+
+    log_scale: float = 0.25
+    """Zoom factor drawn log-uniformly in exp(+-log_scale)."""
+    shift: float = 0.1
+    """Translation, uniform in +-shift of the crop's half-edge."""
+    rotate_rad: float = 0.2
+    """Rotation, uniform in +-rotate_rad radians."""
+    brightness: float = 0.2
+    """Gain, uniform in 1 +- brightness."""
+    erase_prob: float = 0.25
+    """Chance of greying out one rectangle of 20-50 % of the edge on each side."""
+
+
+@dataclass
 class TrainConfig:
     """Optimisation settings of the crop classifier."""
 
     epochs: int = 30
     """Passes over the training crops."""
-    batch_size: int = 128
+    batch_size: int = 64
     """Crops per step."""
     lr: float = 1e-3
     """Peak AdamW learning rate (cosine decay)."""
     weight_decay: float = 0.05
     """AdamW weight decay."""
+    label_smoothing: float = 0.1
+    """Label smoothing of the category loss."""
     seed: int = 0
     """Seed of initialisation, shuffling and augmentation."""
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    """Augmentation of training crops."""
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -77,7 +98,7 @@ def collect_crops(dataset: Dataset, split: str, config: CropConfig) -> CropSet:
 
 
 def cached_crops(dataset: Dataset, split: str, config: CropConfig, cache_dir: Path | None) -> CropSet:
-    """``collect_crops``, read from or written to ``cache_dir/crops-SPLIT.safetensors`` when given."""
+    """``collect_crops``, read from or written to ``cache_dir/crops-SPLIT-SIZEpx.safetensors`` when given."""
     if cache_dir is None:
         return collect_crops(dataset, split, config)
     path = cache_dir / f"crops-{split}-{config.size}px.safetensors"
@@ -90,12 +111,38 @@ def cached_crops(dataset: Dataset, split: str, config: CropConfig, cache_dir: Pa
     return data
 
 
-def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    # Flips and small brightness changes only: hue must survive, it is the colour label.
-    flip = torch.rand(x.shape[0], generator=gen) < 0.5
-    x = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
-    gain = 0.8 + 0.4 * torch.rand(x.shape[0], 1, 1, 1, generator=gen)
-    return (x * gain).clamp(0, 1)
+def augment(x: torch.Tensor, gen: torch.Generator, config: AugmentConfig) -> torch.Tensor:
+    """Random flip, scale, shift, rotation, brightness and erasing of crops (B, 3, S, S) in [0, 1].
+
+    Geometry and brightness only: hue must survive, it is the colour label. Uncovered pixels take the grey
+    that ``CropConfig.mask_background`` paints, so a zoomed-out crop looks like a smaller segment crop.
+    """
+    b = x.shape[0]
+    # Brightness of the object only: the grey background stays the grey the test crops have.
+    gain = 1 - config.brightness + 2 * config.brightness * torch.rand(b, 1, 1, 1, generator=gen)
+    own = (x - 0.5).abs().amax(1, keepdim=True) > 1e-3  # (B, 1, S, S)
+    x = torch.where(own, (x * gain).clamp(0, 1), x)
+    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
+    scale = torch.exp(torch.empty(b).uniform_(-config.log_scale, config.log_scale, generator=gen))
+    angle = torch.empty(b).uniform_(-config.rotate_rad, config.rotate_rad, generator=gen)
+    shift = torch.empty(b, 2).uniform_(-config.shift, config.shift, generator=gen)
+    # affine_grid maps output to input coordinates: dividing by the scale zooms the content by it.
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos * flip, -sin, shift[:, 0]], 1), torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1
+    )  # (B, 2, 3)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x - 0.5, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 0.5
+    # Random erasing: one grey rectangle per chosen crop, as if an occluder had been masked out.
+    s = x.shape[-1]
+    erase = torch.rand(b, generator=gen) < config.erase_prob
+    side = (s * torch.empty(b, 2).uniform_(0.2, 0.5, generator=gen)).long()  # (B, 2) rows, cols
+    corner = (torch.rand(b, 2, generator=gen) * (s - side)).long()
+    idx = torch.arange(s)
+    rows = (idx >= corner[:, :1]) & (idx < corner[:, :1] + side[:, :1])  # (B, S)
+    cols = (idx >= corner[:, 1:]) & (idx < corner[:, 1:] + side[:, 1:])  # (B, S)
+    hole = (rows[:, :, None] & cols[:, None, :] & erase[:, None, None]).unsqueeze(1)  # (B, 1, S, S)
+    return torch.where(hole, torch.full_like(x, 0.5), x)
 
 
 @torch.inference_mode()
@@ -112,10 +159,14 @@ def accuracy(model: CropClassifier, data: CropSet, batch_size: int = 256) -> tup
 
 
 def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | None = None) -> dict[str, float]:
-    """Train on the train split, save to ``out``, and return the test figures."""
+    """Train on the train split, save to ``out``, and return the val and test figures.
+
+    Val accuracy is printed after every epoch to choose the recipe by; test is measured once, at the end.
+    """
     torch.manual_seed(config.seed)
     crop_config = CropConfig()
     train_set = cached_crops(dataset, "train", crop_config, cache_dir)
+    val_set = cached_crops(dataset, "val", crop_config, cache_dir)
     test_set = cached_crops(dataset, "test", crop_config, cache_dir)
     model = CropClassifier(
         CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size)
@@ -131,22 +182,28 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", unit="step")
         for step in bar:
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            logits = model(_augment(train_set.crops[idx], gen))
-            loss = F.cross_entropy(logits.category, train_set.category[idx]) + F.cross_entropy(
-                logits.color, train_set.color[idx]
-            )
+            logits = model(augment(train_set.crops[idx], gen, config.augment))
+            loss = F.cross_entropy(
+                logits.category, train_set.category[idx], label_smoothing=config.label_smoothing
+            ) + F.cross_entropy(logits.color, train_set.color[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             bar.set_postfix(loss=f"{loss.item():.3f}")
+        val_cat, val_col = accuracy(model, val_set)
+        tqdm.write(f"epoch {epoch + 1}: val category {val_cat:.3f}, colour {val_col:.3f}")
+    train_seconds = time.perf_counter() - start
     cat_acc, col_acc = accuracy(model, test_set)
     metrics = {
         "test_category_accuracy": cat_acc,
         "test_color_accuracy": col_acc,
+        "val_category_accuracy": val_cat,
+        "val_color_accuracy": val_col,
         "train_crops": int(train_set.crops.shape[0]),
+        "val_crops": int(val_set.crops.shape[0]),
         "test_crops": int(test_set.crops.shape[0]),
-        "train_seconds": time.perf_counter() - start,
+        "train_seconds": train_seconds,
         "seed": config.seed,
         "epochs": config.epochs,
     }

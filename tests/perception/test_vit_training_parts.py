@@ -11,6 +11,7 @@ from perception import CameraIntrinsics
 from perception.vit import CameraEncoder, CameraEncoderConfig
 from perception.vit.classifier import CropClassifier, CropClassifierConfig
 from perception.vit.crops import CropConfig, object_crops
+from perception.vit.train import AugmentConfig, augment
 from perception.vit.view_instances import view_instance_mask
 
 
@@ -59,3 +60,21 @@ def test_classifier_round_trips_and_serves_as_camera_encoder(tmp_path: Path) -> 
     # The saved backbone is an ordinary transformers directory that CameraEncoder loads.
     encoder = CameraEncoder(CameraEncoderConfig(model_dir=str(tmp_path / "vit"), input_width=64, input_height=48))
     assert encoder.encode(np.zeros((48, 64, 3), np.uint8)).features.shape == (6, 8, 24)
+
+
+def test_augment_off_is_identity_up_to_flip_and_keeps_hue() -> None:
+    crops = torch.full((8, 3, 16, 16), 0.5)
+    crops[:, :, 4:12, 2:10] = torch.tensor([0.8, 0.2, 0.1]).view(1, 3, 1, 1)  # an orange object on grey
+    gen = torch.Generator().manual_seed(0)
+    off = augment(crops, gen, AugmentConfig(log_scale=0, shift=0, rotate_rad=0, brightness=0, erase_prob=0))
+    same = (off - crops).abs().amax((1, 2, 3)) < 1e-5
+    flipped = (off - crops.flip(-1)).abs().amax((1, 2, 3)) < 1e-5
+    assert (same | flipped).all()
+    on = augment(crops, gen, AugmentConfig(erase_prob=0))
+    assert on.shape == crops.shape and on.min() >= 0 and on.max() <= 1
+    # Object pixels stay orange (red > green > blue); everything else stays background grey.
+    red, green, blue = on[:, 0], on[:, 1], on[:, 2]
+    obj = (on - 0.5).abs().amax(1) > 0.05
+    assert obj.any(dim=(1, 2)).all()
+    assert ((red > green) & (green > blue))[obj].all()
+    assert ((on[:, :, 0, 0] - 0.5).abs() < 1e-5).all()
