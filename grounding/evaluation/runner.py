@@ -40,7 +40,7 @@ from grounding.evaluation.scenes import (
 from grounding.training.data import PreparedScene, QueryItem, prepare_dataset
 from perception.dataset import Dataset
 
-PROPOSAL_MODES = ("oracle", "predicted")
+PROPOSAL_MODES = ("oracle", "predicted", "views")
 
 
 @dataclass
@@ -50,7 +50,8 @@ class EvalConfig:
     split: str = "test"
     """Dataset split."""
     proposals: str = "oracle"
-    """"oracle": ground-truth instances as proposals; "predicted": perception's proposals on the full-scene cloud."""
+    """"oracle": ground-truth instances as proposals; "predicted": perception's proposals on the full-scene cloud;
+    "views": perception's proposals on the scene's RGB-D views fused as a robot fuses them (``views_perception``)."""
     max_scenes: int = 0
     """Evaluate at most this many scenes of the split (0: all)."""
     batch_size: int = 64
@@ -133,6 +134,15 @@ def _groups(items: Sequence[QueryItem]) -> dict[str, list[QueryItem]]:
     return out
 
 
+def views_perception() -> Any:
+    """The ``ScenePerception`` of "views" proposals: the voxel-hash fusion of ``perception_node``'s defaults
+    (config/ground3d.yaml), so that the figure measures what a robot's camera gives the model."""
+    from perception.geometry.fusion import VOXEL_HASH, SceneMapConfig
+    from perception.pipeline import ScenePerception, ScenePerceptionConfig
+
+    return ScenePerception(ScenePerceptionConfig(fusion=SceneMapConfig(method=VOXEL_HASH, voxel_size=0.02)))
+
+
 def collect(engine: SceneQueryEngine, data_root: str | Path, config: EvalConfig, perception: Any = None) -> Collected:
     """Run every query of ``config.split`` through ``engine`` and keep what the metrics need."""
     prepared = prepare_dataset(data_root, [config.split], seed=config.seed)
@@ -145,6 +155,8 @@ def collect(engine: SceneQueryEngine, data_root: str | Path, config: EvalConfig,
     scene_ids = [s for s in dataset.splits[config.split] if s in prepared.scenes]
     if config.max_scenes:
         scene_ids = scene_ids[: config.max_scenes]
+    if config.proposals == "views" and perception is None:
+        perception = views_perception()
     out = Collected()
     for sid in tqdm(scene_ids, desc=f"eval {config.split}", file=sys.stderr, disable=not sys.stderr.isatty()):
         _scene(engine, prepared.scenes[sid], dataset, sid, by_scene[sid], config, perception, out)
@@ -169,7 +181,8 @@ def _scene(
         proposals = proposals_from_scene_input(prepared.scene)
         engine.set_scene(proposals, object_metadata(data), scene_id=sid)
     else:
-        proposals = proposals_from(scene_cloud(data), perception)
+        source = [v.frame() for v in data.views] if config.proposals == "views" else scene_cloud(data)
+        proposals = proposals_from(source, perception)
         engine.set_scene(proposals, scene_id=sid)
     prop_ids = [p.object_id for p in proposals]
     prop_boxes = [p.box for p in proposals]
@@ -214,7 +227,7 @@ def _scene(
                 anchors_gt = [int(i) for i in it.record.extra.get("anchor_ids", [])]
                 if anchors_gt and res.status == "found" and res.evidence is not None:
                     got = {a.object_id for a in res.evidence.anchors}
-                    if config.proposals == "predicted":
+                    if config.proposals != "oracle":
                         got = {
                             g for g in (_gt_of(a.box, gt_boxes, gt_ids, config) for a in res.evidence.anchors) if g >= 0
                         }

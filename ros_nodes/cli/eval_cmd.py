@@ -16,8 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--proposals",
         default="oracle",
-        choices=["oracle", "predicted"],
-        help="ground-truth instances, or perception's proposals on the full-scene cloud",
+        choices=["oracle", "predicted", "views"],
+        help="ground-truth instances, perception's proposals on the full-scene cloud, or on the scene's RGB-D "
+        "views fused as on a robot",
     )
     parser.add_argument("--split", default="test", help="dataset split to evaluate (default test)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")

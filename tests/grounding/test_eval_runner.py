@@ -237,3 +237,30 @@ def test_cli_json_and_calibrate_write_beside_the_checkpoint(tmp_path: Path, caps
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["eval", "--data", str(tmp_path / "missing"), "--checkpoint", str(ckpt)]) == 2
     assert "ground3d eval:" in capsys.readouterr().err
+
+
+
+@pytest.fixture(scope="module")
+def sim_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three small sim scenes with two RGB-D views each (one per split)."""
+    from sim.dataset.writer import DatasetConfig, write_dataset
+    from sim.scene import SceneConfig
+    from sim.sensors.camera import RGBDCameraConfig
+
+    root = tmp_path_factory.mktemp("sim") / "data"
+    write_dataset(root, DatasetConfig(scenes=3, views=2, split_fractions=(0.34, 0.33, 0.33), held_out_pairs=0,
+                                      scene=SceneConfig(min_objects=5, max_objects=8, points_per_scene=20000),
+                                      camera=RGBDCameraConfig(width=160, height=120)), progress=False)
+    return root
+
+
+@pytest.mark.parametrize("mode", ["predicted", "views"])
+def test_perceived_proposals_are_scored_by_box_overlap(sim_dataset: Path, mode: str) -> None:
+    """Perception's proposals (on the scene cloud, or on its fused RGB-D views) stand for ground-truth objects by
+    IoU: each figure is a rate, and a target the proposals missed counts as a miss."""
+    engine = SceneQueryEngine(first_object_model())
+    r = evaluate(engine, sim_dataset, EvalConfig(split="test", proposals=mode, latency_queries=2))
+    assert r["proposals"] == mode and r["n_scenes"] == 1 and r["n_refer"] > 0
+    for key in ("acc@0.25", "acc@0.5"):
+        assert 0.0 <= r[key] <= 1.0
+    assert r["acc@0.5"] <= r["acc@0.25"]
