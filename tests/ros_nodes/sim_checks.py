@@ -21,11 +21,12 @@ def gt_object_at(center: list[float], objects: list[dict[str, Any]], margin: flo
 
 
 def query_targets(scene: dict[str, Any], objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """("the COLOUR LABEL", gt object) for perceived objects whose colour + label is unique in the scene."""
+    """("the COLOUR LABEL", gt object) for perceived objects whose colour + label is unique in the scene,
+    largest first (what a camera sees best; small objects are the model's weak spot, which eval measures)."""
     pairs = Counter((o["color"], o["label"]) for o in objects)
     out: dict[int, tuple[str, dict[str, Any]]] = {}
     for obj in scene["objects"]:
         gt = gt_object_at(obj["box"]["center"], objects)
         if gt is not None and pairs[(gt["color"], gt["label"])] == 1:
             out.setdefault(gt["object_id"], (f"the {gt['color']} {gt['label']}", gt))
-    return list(out.values())
+    return sorted(out.values(), key=lambda t: (-float(np.prod(t[1]["size"])), t[1]["object_id"]))

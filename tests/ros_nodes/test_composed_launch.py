@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ros_nodes.ros_harness import BIN, REPO, Listener, Processes, ros_env, wait_for
-from tests.ros_nodes.sim_checks import query_targets
+from tests.ros_nodes.sim_checks import gt_object_at, query_targets
 
 pytestmark = pytest.mark.ros
 
@@ -49,6 +49,9 @@ def test_composed_launch_answers_a_query(ros_domain_id: int, tmp_path: Path) -> 
         assert done.returncode in (0, 1), done.stderr
         result = json.loads(done.stdout)
         assert result["request_id"] == "c1" and result["status"] in ("found", "ambiguous", "not_found"), result
+        if result["status"] == "found":
+            chosen = gt_object_at(result["box"]["center"], gt)
+            assert chosen is not None and chosen["object_id"] == target["object_id"], (text, result, chosen)
         asked = cli(ros_domain_id, "ask", f"how many {target['label']}s are there?", "--json", "--timeout", "60")
         answer = json.loads(asked.stdout)
         assert answer["kind"] == "answer" and answer["status"] in ("answered", "not_found")

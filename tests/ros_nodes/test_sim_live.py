@@ -1,8 +1,9 @@
 """Live run on a real ROS 2 graph: sim_node, perception_node and grounding_node as three processes.
 
 Queries name sim ground-truth objects that perception found; each result must equal the core path's answer
-on the same scene; markers, target poses and diagnostics must arrive; a bad query gets an error result and a
-bad RGB-D set is survived.
+on the same scene, a "found" must be the ground-truth object the query names, and at least one query must be
+found; markers, target poses and diagnostics must arrive; a bad query gets an error result and a bad RGB-D set
+is survived.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.ros_nodes.ros_harness import Listener, Processes, wait_for
-from tests.ros_nodes.sim_checks import query_targets
+from tests.ros_nodes.sim_checks import gt_object_at, query_targets
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -58,23 +59,24 @@ def test_three_processes_answer_queries_against_ground_truth(ros_domain_id: int,
             targets = query_targets(scene, gt)
             return (scene, targets) if len(scene["objects"]) >= 3 and targets else None
 
-        _, targets = wait_for(scene_with_targets, 180, "a scene with a uniquely describable object")
+        _, perceived = wait_for(scene_with_targets, 180, "a scene with a uniquely describable object")
+        targets = [*perceived[:2], *perceived[2:][-1:]]  # the two largest and the smallest
         assert listener.messages("/perception_node/objects"), "object markers never arrived"
 
         # One query per distinct target, sent as JSON with an id, answered on ~/result.
         in_topic = "/grounding_node/query"
         listener.advertise(in_topic, "std_msgs/msg/String", qos.RELIABLE, wait_s=60)
-        for n, (text, _) in enumerate(targets[:3]):
+        for n, (text, _) in enumerate(targets):
             payload = json.dumps({"id": f"live{n}", "text": text})
             listener.publish(in_topic, "std_msgs/msg/String", wire.string_msg(payload), qos.RELIABLE)
-        # Each answer is checked against the core path on the same scene: the summary of the version the node
-        # answered on, through an in-process GroundingSession with the same shipped checkpoint. Whether the
-        # answer is the ground-truth target is the model's accuracy (measured by `ground3d eval`), not the
-        # graph's; what this run must show is that three processes give the core's answer.
+        # Each answer is checked against the core path on the same scene (the summary of the version the node
+        # answered on, through an in-process GroundingSession with the same shipped checkpoint), and against
+        # the sim's ground truth: a "found" box must lie on the object the query names. The model may still
+        # answer "not found" for some (its accuracy is `ground3d eval`'s to measure), but not for all.
         core = GroundingSession()
         core.load()
         found = 0
-        for n, (text, _target) in enumerate(targets[:3]):
+        for n, (text, target) in enumerate(targets):
             result = wait_for(lambda n=n: _results(listener, f"live{n}"), 60, f"result of {text!r}")[0]
             assert result["status"] in ("found", "ambiguous", "not_found"), result
             summary = next(json.loads(m.data) for m in listener.messages("/perception_node/scene")
@@ -82,7 +84,11 @@ def test_three_processes_answer_queries_against_ground_truth(ros_domain_id: int,
             core.set_summary(summary)
             expected = core.handle(Request(request_id=f"live{n}", text=text, kind="ground"))
             assert (result["status"], result["object_id"]) == (expected["status"], expected["object_id"])
-            found += result["status"] == "found"
+            if result["status"] == "found":
+                chosen = gt_object_at(result["box"]["center"], gt)
+                assert chosen is not None and chosen["object_id"] == target["object_id"], (text, result, chosen)
+                found += 1
+        assert found >= 1, f"none of {[t for t, _ in targets]} was found"
 
         # A bad query gets an error result with a reason; a bad cloud is counted, and the node keeps serving.
         listener.publish(in_topic, "std_msgs/msg/String", wire.string_msg('{"id": "bad", "text": "   "}'),
