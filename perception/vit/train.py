@@ -42,6 +42,16 @@ class AugmentConfig:
     erase_prob: float = 0.25
     """Chance of greying out one rectangle of 20-50 % of the edge on each side."""
 
+    def __post_init__(self) -> None:
+        for name in ("log_scale", "shift", "rotate_rad", "brightness"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"AugmentConfig.{name}: expected >= 0, got {getattr(self, name)}")
+        if not 0.0 <= self.erase_prob <= 1.0 or self.brightness >= 1.0:
+            raise ValueError(
+                f"AugmentConfig: expected erase_prob in [0, 1] and brightness < 1, got {self.erase_prob}, "
+                f"{self.brightness}"
+            )
+
 
 @dataclass
 class TrainConfig:
