@@ -11,6 +11,7 @@ from scipy import ndimage
 
 from perception.errors import ShapeError
 from perception.geometry.depth_filter import DepthDenoiseConfig, denoise_depth, median3x3
+from perception.geometry.errors import GeometryConfigError
 from perception.geometry.fusion import SceneMap, SceneMapConfig
 from tests.perception._geometry_scenes import look_at, render_view
 
@@ -52,9 +53,12 @@ def test_denoise_leaves_a_clean_slanted_plane_as_it_is() -> None:
     assert np.array_equal(denoise_depth(depth)[1:-1, 1:-1], depth[1:-1, 1:-1])
 
 
-def test_denoise_rejects_a_non_float32_depth() -> None:
+def test_denoise_rejects_a_non_float32_depth_and_a_bad_config() -> None:
     with pytest.raises(ShapeError):
         denoise_depth(np.zeros((4, 4), dtype=np.float64))
+    for bad in ({"max_sigmas": 0.0}, {"sigma_quad": -0.001}):
+        with pytest.raises(GeometryConfigError):
+            DepthDenoiseConfig(**bad)  # type: ignore[arg-type]
 
 
 def _thickness(config: SceneMapConfig) -> float:
