@@ -8,12 +8,14 @@ depth, so there the pixel is left as it is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from perception._checks import check_array
 from perception.geometry.errors import GeometryConfigError
+from perception.rgbd_frame import RGBDFrame
 
 # Paeth's 19 compare-exchanges that leave the median of 9 values in position 4 (the network of
 # ``opt_med9``). Vectorised over the image it gives scipy.ndimage.median_filter's result (a general-size
@@ -50,7 +52,7 @@ class DepthDenoiseConfig:
     """The guarded median: how far it may move a pixel, from the camera's depth noise sigma = a + b z^2."""
 
     enabled: bool = True
-    """Whether the frames' owner (the scene map) runs the filter; off, depth is used as it comes."""
+    """Run the filter (``denoised_frame``); off, depth is used as it comes."""
     sigma_const_m: float = 0.001
     """a, metres (a structured-light or stereo camera: about 1 mm at 0 m, 2 cm at 3 m)."""
     sigma_quad: float = 0.002
@@ -84,3 +86,11 @@ def denoise_depth(depth_m: np.ndarray, config: DepthDenoiseConfig | None = None)
     out = np.where(np.abs(median - depth) <= np.float32(config.max_sigmas) * sigma, median, depth)
     out[~valid] = np.nan
     return out
+
+
+def denoised_frame(frame: RGBDFrame, config: DepthDenoiseConfig) -> RGBDFrame:
+    """``frame`` with its depth through ``denoise_depth`` when ``config.enabled``, else ``frame`` itself: the one
+    place that decides it, for the scene map's frames and for the single views the proposal evaluation scores."""
+    if not config.enabled:
+        return frame
+    return dataclasses.replace(frame, depth_m=denoise_depth(frame.depth_m, config))

@@ -11,7 +11,6 @@ Run: ``python -m perception.geometry.evaluate --data /tmp/g3d-data/sim200 --spli
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -21,8 +20,7 @@ from scipy.spatial import cKDTree
 from perception.box3d import Box3D
 from perception.convert import rgbd_frame_to_cloud
 from perception.dataset import Dataset
-from perception.geometry.depth_filter import DepthDenoiseConfig, denoise_depth
-from perception.geometry.fusion import SceneMapConfig
+from perception.geometry.depth_filter import DepthDenoiseConfig, denoised_frame
 from perception.geometry.proposals import GeometryConfig, extract_proposals, rgbd_view_config
 from perception.point_cloud import PointCloud
 from perception.proposal import ObjectProposal
@@ -127,12 +125,12 @@ def evaluate_proposals(
     """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``.
 
     ``config`` is used on full-scene clouds (default ``GeometryConfig()``), ``view_config`` on single
-    views (default ``rgbd_view_config()``). Each view's depth first goes through ``denoise`` (default: the
-    scene map's, ``SceneMapConfig().denoise``), as every frame the scene map fuses does.
+    views (default ``rgbd_view_config()``). Each view's depth first goes through ``denoise`` (default
+    ``DepthDenoiseConfig()``, the scene map's), as every frame the scene map fuses does.
     """
     config = config or GeometryConfig()
     view_config = view_config or rgbd_view_config()
-    denoise = denoise or SceneMapConfig().denoise
+    denoise = denoise or DepthDenoiseConfig()
     dataset = Dataset(dataset_root)
     scene_ids = dataset.splits[split][:max_scenes]
     report = EvaluationReport(scenes=ProposalScores(), views=ProposalScores())
@@ -145,10 +143,7 @@ def evaluate_proposals(
             continue
         tree = cKDTree(scene.points)
         for view in scene.views:
-            frame = view.frame()
-            if denoise.enabled:
-                frame = dataclasses.replace(frame, depth_m=denoise_depth(frame.depth_m, denoise))
-            world = rgbd_frame_to_cloud(frame, world=True).finite()
+            world = rgbd_frame_to_cloud(denoised_frame(view.frame(), denoise), world=True).finite()
             dist, nearest = tree.query(world.xyz, distance_upper_bound=label_radius)
             hit = np.isfinite(dist)
             labels = np.full(len(world), -1, dtype=np.int32)

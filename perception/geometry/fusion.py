@@ -9,14 +9,13 @@ robot that streams for hours keeps a bounded map.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import open3d as o3d
 
 from perception.convert import rgbd_frame_to_cloud
-from perception.geometry.depth_filter import DepthDenoiseConfig, denoise_depth
+from perception.geometry.depth_filter import DepthDenoiseConfig, denoised_frame
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.voxel import voxel_downsample, voxel_keys
 from perception.point_cloud import PointCloud
@@ -47,7 +46,7 @@ class SceneMapConfig:
     max_voxels: int = 2_000_000
     """Voxel hash only: most voxels kept; the least recently seen go first."""
     denoise: DepthDenoiseConfig = field(default_factory=DepthDenoiseConfig)
-    """Each frame's depth first goes through a guarded 3x3 median (``depth_filter.denoise_depth``): the voxel
+    """Each frame's depth first goes through a guarded 3x3 median (``depth_filter.denoised_frame``): the voxel
     hash otherwise keeps every noisy return, and its surfaces come out as thick as the depth noise."""
 
     def __post_init__(self) -> None:
@@ -87,8 +86,7 @@ class SceneMap:
 
     def integrate(self, frame: RGBDFrame) -> None:
         """Add one frame (depth in metres along the optical axis, pose ``T_world_cam``)."""
-        if self.config.denoise.enabled:
-            frame = dataclasses.replace(frame, depth_m=denoise_depth(frame.depth_m, self.config.denoise))
+        frame = denoised_frame(frame, self.config.denoise)
         if self.config.method == TSDF:
             self._integrate_tsdf(frame)
         else:
