@@ -50,6 +50,16 @@ class ProposalConfig:
     keeps the side panels of a shelf, standing at the edge of each board, out of the objects."""
     underside_gap: float = 0.1
     """A horizontal patch with another one covering it at most this far above is an underside, metres."""
+    underside_reach: float = 0.25
+    """A furniture cluster under a horizontal patch whose top comes this close to the patch is that
+    furniture's underside (a table's legs below its apron) and joins the patch's cluster, metres."""
+    underside_inside: float = 0.9
+    """Least fraction of such a cluster's points inside the patch's footprint."""
+    fragment_width: float = 0.1
+    """A furniture cluster at most this wide on both horizontal axes is a fragment of a thin part (a lamp's
+    pole) and joins what stands right above or below it, metres."""
+    stack_gap: float = 0.15
+    """Largest height between such a fragment and the cluster it joins, metres."""
     furniture_span: float = 0.8
     """A cluster on a support spanning this fraction of the support's width is part of the furniture."""
     supports_are_objects: bool = True
@@ -68,6 +78,15 @@ class ProposalConfig:
             )
         if self.underside_gap < 0:
             raise GeometryConfigError(f"ProposalConfig.underside_gap: expected >= 0, got {self.underside_gap}")
+        if self.fragment_width < 0 or self.stack_gap < 0:
+            raise GeometryConfigError(
+                f"ProposalConfig.fragment_width/stack_gap: expected >= 0, got {self.fragment_width}, {self.stack_gap}"
+            )
+        if self.underside_reach < 0 or not 0.0 < self.underside_inside <= 1.0:
+            raise GeometryConfigError(
+                f"ProposalConfig.underside_reach/underside_inside: expected >= 0 and in (0, 1], got "
+                f"{self.underside_reach}, {self.underside_inside}"
+            )
         if not 0.0 < self.furniture_span <= 1.0:
             raise GeometryConfigError(f"ProposalConfig.furniture_span: expected in (0, 1], got {self.furniture_span}")
         if self.min_points < 1 or self.max_size <= 0:
@@ -186,7 +205,84 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
     furniture_labels = cluster_points(points[furniture_rows], config.clustering)
     clustered = furniture_labels >= 0
     labels[furniture_rows[clustered]] = furniture_labels[clustered] + next_label
+    if rules.supports_are_objects:
+        _attach_undersides(points, labels, seg, next_label, rules)
+    _join_stacked_fragments(points, labels, next_label, config.clustering.eps, rules)
     return labels
+
+
+def _join_stacked_fragments(
+    points: np.ndarray, labels: np.ndarray, first_furniture: int, eps: float, rules: ProposalConfig
+) -> None:
+    """Join each thin furniture cluster to the clusters right above or below it (in place on ``labels``).
+
+    A thin pole (a floor lamp's, a coat stand's) gets too few points for density clustering to keep it in
+    one piece, so it comes apart into short fragments and its shade into a cluster of its own. A fragment
+    narrower than ``fragment_width`` whose centre lies over or under another cluster's horizontal box, with
+    at most ``stack_gap`` of height between them, belongs to it. Only clusters that do not overlap in height
+    are joined: two objects side by side are not a stack.
+    """
+    furniture = np.flatnonzero(labels >= first_furniture)
+    if furniture.size == 0:
+        return
+    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    k = ids.size
+    lo = np.full((k, 3), np.inf)
+    hi = np.full((k, 3), -np.inf)
+    np.minimum.at(lo, inverse, points[furniture])
+    np.maximum.at(hi, inverse, points[furniture])
+    thin = ((hi[:, :2] - lo[:, :2]) <= rules.fragment_width).all(axis=1)  # (K,)
+    center = (lo[:, :2] + hi[:, :2]) / 2  # (K, 2)
+    over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)
+    gap = np.maximum(lo[:, None, 2] - hi[None, :, 2], lo[None, :, 2] - hi[:, None, 2])  # (K, K) height between
+    stacked = thin[:, None] & over & (gap >= -eps) & (gap <= rules.stack_gap)
+    np.fill_diagonal(stacked, False)
+    # Union-find over the stacked pairs; each group takes its lowest label, so the result does not depend on
+    # the order the pairs are visited in.
+    root = np.arange(k)
+    for a, b in zip(*np.nonzero(stacked), strict=True):
+        ra, rb = _find(root, int(a)), _find(root, int(b))
+        root[max(ra, rb)] = min(ra, rb)
+    group = np.array([_find(root, i) for i in range(k)])
+    labels[furniture] = ids[group[inverse]]
+
+
+def _find(root: np.ndarray, i: int) -> int:
+    while root[i] != i:
+        root[i] = root[root[i]]
+        i = int(root[i])
+    return i
+
+
+def _attach_undersides(
+    points: np.ndarray, labels: np.ndarray, seg: PlaneSegmentation, first_furniture: int, rules: ProposalConfig
+) -> None:
+    """Join to a table top's cluster the furniture clusters standing under it (in place on ``labels``).
+
+    Seen from above, a table's legs show only below its apron: the top hides where they meet it, so the legs
+    cluster apart from the top. A furniture cluster that lies almost wholly inside a horizontal patch's
+    footprint, below the patch, and reaching up to within ``underside_reach`` of it, is that furniture's
+    underside. An object standing under a table (a box, a chair pushed in) is lower than this or sticks out.
+    """
+    for i, plane in enumerate(seg.planes):
+        if plane.kind != HORIZONTAL or plane.is_floor:
+            continue
+        top = labels[seg.point_plane == i]
+        top = top[top >= first_furniture]
+        if top.size == 0:
+            continue
+        top_label = int(np.bincount(top).argmax())
+        below = np.flatnonzero(labels >= first_furniture)
+        height = plane.signed_distance(points[below])  # (R,) negative under the patch
+        # Clusters with any point above the patch, or out of reach below it, are not its underside.
+        reaches = below[(height > -rules.underside_reach) & (height <= rules.support_margin)]
+        candidates = np.setdiff1d(np.unique(labels[reaches]), [top_label])
+        for label in candidates:
+            rows = np.flatnonzero(labels == label)
+            if plane.signed_distance(points[rows]).max() > rules.support_margin:
+                continue
+            if plane.covers(points[rows], grow_cells=1).mean() >= rules.underside_inside:
+                labels[rows] = top_label
 
 
 def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: ProposalConfig) -> list[int]:

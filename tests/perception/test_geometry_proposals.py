@@ -107,3 +107,48 @@ def test_real_kinect_mug_is_one_proposal_above_the_removed_table(extdata: Path) 
     assert (found.size < [0.2, 0.2, 0.2]).all(), found.size
     table_rows = np.flatnonzero(np.abs(cloud.xyz @ table.normal + table.model[3]) < 0.005)
     assert np.isin(holding[0].indices, table_rows).mean() < 0.05
+
+
+def _grid(lo: tuple[float, float, float], hi: tuple[float, float, float], step: float = 0.012) -> np.ndarray:
+    """Points on a regular grid filling the axis-aligned box lo..hi (a flat box gives a surface), (M, 3)."""
+    axes = [np.arange(a, b + 1e-9, step) if b > a else np.array([a]) for a, b in zip(lo, hi, strict=True)]
+    return np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3).astype(np.float32)
+
+
+def test_legs_seen_apart_from_the_top_join_their_table_and_a_box_under_it_stays_apart() -> None:
+    # Seen from above, a table's legs show only below its apron: 10 cm of each leg are hidden under the top.
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    top = _grid((-0.6, -0.4, 0.75), (0.6, 0.4, 0.75))
+    legs = [_grid((sx * 0.55 - 0.025, sy * 0.35 - 0.025, 0.02), (sx * 0.55 + 0.025, sy * 0.35 + 0.025, 0.62))
+            for sx in (-1, 1) for sy in (-1, 1)]
+    box = _grid((-0.15, -0.15, 0.02), (0.15, 0.15, 0.3))  # a box on the floor under the table
+    parts = [floor, top, *legs, box]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    table_rows = (instance >= 1) & (instance <= 5)
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)))
+    table = max(result.proposals, key=lambda p: table_rows[p.indices].sum())
+    assert table_rows[table.indices].sum() > 0.95 * table_rows.sum()  # top and all four legs
+    assert not (instance[table.indices] == 6).any()
+    assert table.aabb.size[2] > 0.7
+    under = max(result.proposals, key=lambda p: (instance[p.indices] == 6).sum())
+    assert (instance[under.indices] == 6).all() and (instance[under.indices] == 6).sum() > 0.9 * len(box)
+
+
+def test_a_floor_lamp_whose_pole_comes_apart_is_one_proposal_and_its_neighbour_stays_apart() -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    # A sparsely sampled 1.5 cm pole: 8 cm gaps between its pieces, more than clustering bridges.
+    z = np.concatenate([np.arange(a, a + 0.14, 0.01) for a in np.arange(0.1, 1.1, 0.22)])  # (Z,)
+    angle = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
+    pole = np.stack([0.015 * np.cos(angle)[None].repeat(z.size, 0), 0.015 * np.sin(angle)[None].repeat(z.size, 0),
+                     z[:, None].repeat(angle.size, 1)], -1).reshape(-1, 3).astype(np.float32)
+    shade = _grid((-0.2, -0.2, 1.2), (0.2, 0.2, 1.4))
+    chair = _grid((0.3, -0.25, 0.0), (0.8, 0.25, 0.9), 0.03)  # beside the lamp, overlapping it in height
+    parts = [floor, pole, shade, chair]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    lamp_rows = (instance == 1) | (instance == 2)
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)))
+    lamp = max(result.proposals, key=lambda p: lamp_rows[p.indices].sum())
+    assert lamp_rows[lamp.indices].all() and lamp_rows[lamp.indices].sum() > 0.9 * lamp_rows.sum()
+    assert lamp.aabb.size[2] > 1.25
+    chair_proposal = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
+    assert (instance[chair_proposal.indices] == 3).all()
