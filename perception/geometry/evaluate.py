@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,10 @@ class ProposalScores:
     """Proposals made."""
     matched: dict[str, int] = field(default_factory=dict)
     """Objects matched one-to-one by a proposal, per IoU threshold ("0.25", "0.5")."""
+    category_objects: dict[str, int] = field(default_factory=dict)
+    """Counted objects per category, when the categories were given."""
+    category_matched: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Matched objects per IoU threshold, then per category."""
 
     def recall(self, iou: float) -> float:
         """Matched objects / objects at threshold ``iou``."""
@@ -49,12 +54,23 @@ class ProposalScores:
         """Matched proposals / proposals at threshold ``iou``."""
         return self.matched.get(str(iou), 0) / max(self.num_proposals, 1)
 
+    def category_recall(self, iou: float) -> dict[str, float]:
+        """Matched objects / objects of each category at threshold ``iou`` (empty without categories)."""
+        matched = self.category_matched.get(str(iou), {})
+        return {c: round(matched.get(c, 0) / n, 4) for c, n in sorted(self.category_objects.items())}
+
     def add(self, other: ProposalScores) -> None:
         self.num_clouds += other.num_clouds
         self.num_objects += other.num_objects
         self.num_proposals += other.num_proposals
         for k, v in other.matched.items():
             self.matched[k] = self.matched.get(k, 0) + v
+        for c, n in other.category_objects.items():
+            self.category_objects[c] = self.category_objects.get(c, 0) + n
+        for k, per_category in other.category_matched.items():
+            mine = self.category_matched.setdefault(k, {})
+            for c, n in per_category.items():
+                mine[c] = mine.get(c, 0) + n
 
     def summary(self) -> dict[str, float]:
         """Flat dict of the counts and of recall / precision at each threshold."""
@@ -78,12 +94,17 @@ class EvaluationReport:
 
 
 def score_proposals(
-    proposals: list[ObjectProposal], points: np.ndarray, instance: np.ndarray, min_points: int = 50
+    proposals: list[ObjectProposal],
+    points: np.ndarray,
+    instance: np.ndarray,
+    min_points: int = 50,
+    categories: Mapping[int, str] | None = None,
 ) -> ProposalScores:
     """Match proposals to the instances of points (N, 3) / instance (N,) (-1 background) by AABB IoU.
 
     Greedy one-to-one matching by decreasing IoU, per threshold. Instances with fewer than ``min_points``
-    points are not counted, and a proposal matching one of them is left out of the precision.
+    points are not counted, and a proposal matching one of them is left out of the precision. With
+    ``categories`` (instance id -> category name) the counts are also kept per category.
     """
     ids, counts = np.unique(instance[instance >= 0], return_counts=True)
     boxes = [Box3D.from_points_axis_aligned(points[instance == i].astype(np.float64)) for i in ids]
@@ -95,19 +116,28 @@ def score_proposals(
         best = iou.argmax(axis=1)
         ignored = ~counted[best] & (iou.max(axis=1) >= IOU_THRESHOLDS[0])
     scores = ProposalScores(num_clouds=1, num_objects=int(counted.sum()), num_proposals=int((~ignored).sum()))
+    names = [categories.get(int(i), "unknown") for i in ids[counted]] if categories is not None else None
+    for name in names or []:
+        scores.category_objects[name] = scores.category_objects.get(name, 0) + 1
     for t in IOU_THRESHOLDS:
-        scores.matched[str(t)] = _greedy_matches(np.where(ignored[:, None], 0.0, iou[:, counted]), t)
+        columns = _greedy_matches(np.where(ignored[:, None], 0.0, iou[:, counted]), t)
+        scores.matched[str(t)] = len(columns)
+        if names is not None:
+            per_category = scores.category_matched.setdefault(str(t), {})
+            for c in columns:
+                per_category[names[c]] = per_category.get(names[c], 0) + 1
     return scores
 
 
-def _greedy_matches(iou: np.ndarray, threshold: float) -> int:
-    matched = 0
+def _greedy_matches(iou: np.ndarray, threshold: float) -> list[int]:
+    """Columns (objects) matched one-to-one by decreasing IoU, at least ``threshold``."""
+    matched = []
     iou = iou.copy()
     while iou.size and iou.max() >= threshold:
         r, c = np.unravel_index(int(iou.argmax()), iou.shape)
         iou[r, :] = 0.0
         iou[:, c] = 0.0
-        matched += 1
+        matched.append(int(c))
     return matched
 
 
@@ -136,9 +166,10 @@ def evaluate_proposals(
     report = EvaluationReport(scenes=ProposalScores(), views=ProposalScores())
     for scene_id in scene_ids:
         scene = dataset.scene(scene_id)
+        categories = {o.object_id: o.label for o in scene.objects}
         cloud = PointCloud(xyz=scene.points, rgb=scene.colors, frame_id="world")
         result = extract_proposals(cloud, config)
-        report.scenes.add(score_proposals(result.proposals, scene.points, scene.instance, min_points))
+        report.scenes.add(score_proposals(result.proposals, scene.points, scene.instance, min_points, categories))
         if not views:
             continue
         tree = cKDTree(scene.points)
@@ -149,7 +180,7 @@ def evaluate_proposals(
             labels = np.full(len(world), -1, dtype=np.int32)
             labels[hit] = scene.instance[nearest[hit]]
             view_result = extract_proposals(world, view_config)
-            report.views.add(score_proposals(view_result.proposals, world.xyz, labels, min_points))
+            report.views.add(score_proposals(view_result.proposals, world.xyz, labels, min_points, categories))
     return report
 
 
@@ -162,10 +193,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-views", action="store_true", help="skip the single RGB-D views")
     parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
     parser.add_argument("--raw-depth", action="store_true", help="views: skip the depth median")
+    parser.add_argument("--by-category", action="store_true", help="also print recall@0.5 per category")
     args = parser.parse_args(argv)
     report = evaluate_proposals(args.data, args.split, max_scenes=args.max_scenes, views=not args.no_views,
                                 min_points=args.min_points, denoise=DepthDenoiseConfig(enabled=not args.raw_depth))
-    print(json.dumps({"scenes": report.scenes.summary(), "views": report.views.summary()}, indent=1))
+    out: dict[str, dict[str, object]] = {"scenes": dict(report.scenes.summary()), "views": dict(report.views.summary())}
+    if args.by_category:
+        for name, scores in (("scenes", report.scenes), ("views", report.views)):
+            out[name]["objects by category"] = dict(sorted(scores.category_objects.items()))
+            out[name]["recall@0.5 by category"] = scores.category_recall(IOU_THRESHOLDS[1])
+    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

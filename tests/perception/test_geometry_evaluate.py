@@ -46,12 +46,26 @@ def test_score_counts_matches_once_and_ignores_barely_visible_objects() -> None:
     assert score_proposals([], cloud.xyz, instance).recall(0.25) == 0.0
 
 
+def test_scores_per_category_add_up_to_the_totals() -> None:
+    cloud, instance = sample_scene(tabletop_boxes(), spacing=0.015)
+    proposals = extract_proposals(cloud).proposals
+    categories = {1: "mug", 2: "box", 3: "box", 4: "bin"}
+    scores = score_proposals(proposals, cloud.xyz, instance, categories=categories)
+    missing_box = [p for p in proposals if (instance[p.indices] == 3).mean() < 0.5]  # drop box 3's proposal
+    scores.add(score_proposals(missing_box, cloud.xyz, instance, categories=categories))
+    assert scores.category_objects == {"mug": 2, "box": 4, "bin": 2}
+    assert scores.category_recall(0.5) == {"bin": 1.0, "box": 0.75, "mug": 1.0}
+    assert sum(scores.category_matched["0.5"].values()) == scores.matched["0.5"] == 7
+    assert score_proposals(proposals, cloud.xyz, instance).category_recall(0.5) == {}
+
+
 def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _write_dataset(tmp_path)
     report = evaluate_proposals(str(tmp_path), "test")
     assert report.scenes.num_clouds == 1 and report.scenes.recall(0.5) == 1.0
     assert report.views.num_clouds == 1 and report.views.num_objects >= 3
     assert report.views.recall(0.25) >= 0.75
-    main(["--data", str(tmp_path), "--split", "test", "--no-views"])
+    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--by-category"])
     printed = json.loads(capsys.readouterr().out)
     assert printed["scenes"]["recall@0.5"] == 1.0 and printed["views"]["clouds"] == 0
+    assert printed["scenes"]["recall@0.5 by category"] == {"box": 1.0}
