@@ -135,8 +135,9 @@ class SupportPlane:
 
     def covers(self, points: np.ndarray, grow_cells: int = 1) -> np.ndarray:
         """(M,) bool: which points (M, 3), dropped onto the plane, land on the patch (grown by ``grow_cells``
-        cells; shrunk when negative)."""
-        occupancy = self.occupancy
+        cells; shrunk when negative). Holes inside the patch count as covered: they are where something
+        stands on it and hides the surface."""
+        occupancy = self._filled
         if grow_cells > 0:
             occupancy = ndimage.binary_dilation(occupancy, iterations=grow_cells)
         elif grow_cells < 0:
@@ -150,6 +151,10 @@ class SupportPlane:
     def footprint_rectangle(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Minimum-area rectangle of the patch in (u, v): centre (2,), size (2,), angle in radians."""
         return self._footprint
+
+    @functools.cached_property
+    def _filled(self) -> np.ndarray:
+        return np.asarray(ndimage.binary_fill_holes(self.occupancy))
 
     @functools.cached_property
     def _footprint(self) -> tuple[np.ndarray, np.ndarray, float]:
@@ -370,17 +375,20 @@ def _patches(
     labels, count = ndimage.label(occupancy, structure=np.ones((3, 3), dtype=bool))
     cell_label = labels[cells[:, 0], cells[:, 1]]  # (P,) 1..count
     areas = np.bincount(labels.ravel(), minlength=count + 1) * cell * cell  # (count + 1,)
-    height = float(-model[3] * (normal @ up))
     out = []
     for k, window in enumerate(ndimage.find_objects(labels), start=1):
         if window is None or areas[k] < min_area:
             continue
         members = np.flatnonzero(cell_label == k)
         corner = np.array([window[0].start, window[1].start]) - 1  # minus the border cell
+        # Each patch sits at the median offset of its own inliers: tables a centimetre apart in height share
+        # one level of the search, and a top placed at the level rather than on its surface would leave
+        # its surface points above the support margin, where they join the objects standing on it.
+        patch_model = np.append(normal, -float(np.median(plane_points[members] @ normal)))
         plane = SupportPlane(
-            model=model, kind=kind, extent=gravity_aligned_box(plane_points[members]), area=float(areas[k]),
-            num_inliers=int(members.size), height=height, uv_axes=uv_axes, uv_min=uv_min + corner * cell,
-            cell_size=cell, occupancy=labels[window] == k,
+            model=patch_model, kind=kind, extent=gravity_aligned_box(plane_points[members]),
+            area=float(areas[k]), num_inliers=int(members.size), height=float(-patch_model[3] * (normal @ up)),
+            uv_axes=uv_axes, uv_min=uv_min + corner * cell, cell_size=cell, occupancy=labels[window] == k,
         )
         out.append((members, plane))
     return out

@@ -181,18 +181,20 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
     next_label = 0
     for k in range(int(object_labels.max(initial=-1)) + 1):
         rows = object_rows[object_labels == k]
-        support = seg.planes[int(np.bincount(on_support[rows]).argmax())]
+        support_index = int(np.bincount(on_support[rows]).argmax())
+        support = seg.planes[support_index]
         if _spans_support(points[rows], support, rules.furniture_span):
             furniture[rows] = True
             continue
-        # The support's inliers under the object (its base, within the plane's band) belong to the object.
+        # The support's inliers under the object (its base, within the plane's band) belong to the object;
+        # only that support's: the underside of a thin board lies within the band's reach below it.
         box = gravity_aligned_box(points[rows])
         box.size[2] += 2 * config.planes.distance_threshold
         box.center[2] -= config.planes.distance_threshold
         reach = float(np.linalg.norm(box.size[:2])) / 2  # the box's x extent at any yaw is within this
         window = plane_rows[np.searchsorted(plane_x, box.center[0] - reach, side="left") :
                             np.searchsorted(plane_x, box.center[0] + reach, side="right")]
-        window = window[labels[window] < 0]
+        window = window[(labels[window] < 0) & (seg.point_plane[window] == support_index)]
         base = window[box.contains(points[window])]
         labels[rows] = next_label
         labels[base] = next_label

@@ -152,3 +152,46 @@ def test_a_floor_lamp_whose_pole_comes_apart_is_one_proposal_and_its_neighbour_s
     assert lamp.aabb.size[2] > 1.25
     chair_proposal = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
     assert (instance[chair_proposal.indices] == 3).all()
+
+
+def _table(x: float, top: float, objects: list[tuple[float, float]]) -> list[np.ndarray]:
+    """A 1.0 x 0.6 m table centred at (x, 0) with its top face at ``top`` and a 4 cm thick top (both faces
+    and the edges), and 10 cm boxes on it at (x + dx, dy): parts[0] is the table, then one part per box."""
+    table = np.concatenate([
+        _grid((x - 0.5, -0.3, top), (x + 0.5, 0.3, top)),
+        _grid((x - 0.5, -0.3, top - 0.04), (x + 0.5, 0.3, top - 0.04)),
+        _grid((x - 0.5, -0.3, top - 0.04), (x + 0.5, -0.3, top)),
+        _grid((x - 0.5, 0.3, top - 0.04), (x + 0.5, 0.3, top)),
+    ])
+    boxes = [_grid((x + dx - 0.05, dy - 0.05, top + 0.006), (x + dx + 0.05, dy + 0.05, top + 0.1))
+             for dx, dy in objects]
+    return [table, *boxes]
+
+
+def test_each_table_top_is_placed_on_its_own_surface_so_what_stands_on_it_stays_apart() -> None:
+    # Two tables 1.5 cm apart in height fall in one level of the height search; each top must still be at
+    # its own height, or the surface points of one stand above its support margin and join its objects.
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    low, high = _table(-0.8, 0.75, [(-0.2, 0.0), (0.0, 0.0), (0.2, 0.0)]), _table(0.8, 0.765, [(0.0, 0.0)])
+    parts = [floor, *low, *high]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)))
+    tops = sorted(p.height for p in result.planes if p.kind == HORIZONTAL and p.height > 0.74)
+    assert np.allclose(tops, [0.75, 0.765], atol=0.003), tops
+    for box in (2, 3, 4, 6):
+        best = max(result.proposals, key=lambda p: (instance[p.indices] == box).sum())
+        assert (instance[best.indices] == box).sum() > 0.9 * (instance == box).sum()
+        assert not np.isin(instance[best.indices], [2, 3, 4, 6]).sum() > (instance == box).sum()  # alone
+
+
+def test_an_object_on_a_thin_board_takes_none_of_the_board_s_underside() -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    board = np.concatenate([_grid((-0.5, -0.2, 0.80), (0.5, 0.2, 0.80)), _grid((-0.5, -0.2, 0.78), (0.5, 0.2, 0.78))])
+    panels = [_grid((sx - 0.01, -0.2, 0.0), (sx + 0.01, 0.2, 1.2), 0.015) for sx in (-0.52, 0.52)]
+    bowl = _grid((-0.1, -0.1, 0.81), (0.1, 0.1, 0.86))
+    parts = [floor, board, *panels, bowl]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)))
+    best = max(result.proposals, key=lambda p: (instance[p.indices] == 4).sum())
+    assert (instance[best.indices] == 4).sum() > 0.8 * (instance == 4).sum()
+    assert best.aabb.center[2] - best.aabb.size[2] / 2 > 0.79  # its base: the board's top face, not the one below
