@@ -176,22 +176,19 @@ def downsample(cloud: PointCloud, config: PreprocessConfig | None = None) -> Pre
     keep = cloud.finite_mask()  # (N,)
     if config.crop.enabled:
         keep &= _crop_mask(cloud.xyz, config.crop)
-    kept_rows = np.flatnonzero(keep)  # (K,)
-    if kept_rows.size == 0:
+    if not keep.any():
         raise EmptyCloudError(f"preprocess: expected finite points inside the crop, got none of {n}")
-    xyz, rgb = cloud.xyz, cloud.rgb
-    if kept_rows.size < n:  # a cloud kept whole is not copied: on a frame that is a third of the peak memory
-        xyz = xyz[kept_rows]
-        rgb = None if rgb is None else rgb[kept_rows]
     if config.voxel.enabled:
-        grid = voxel_downsample(xyz, rgb, config.voxel.voxel_size)
-        points, colors, kept_to_voxel = grid.points, grid.colors, grid.point_to_voxel
+        grid = voxel_downsample(cloud.xyz, cloud.rgb, config.voxel.voxel_size, valid=keep)
+        points, colors, point_to_voxel = grid.points, grid.colors, grid.point_to_voxel
     else:
-        points, colors, kept_to_voxel = xyz, rgb, np.arange(kept_rows.size, dtype=np.int64)
+        kept_rows = np.flatnonzero(keep)  # (K,)
+        points = cloud.xyz[kept_rows]
+        colors = None if cloud.rgb is None else cloud.rgb[kept_rows]
+        point_to_voxel = np.full(n, -1, dtype=np.int64)
+        point_to_voxel[kept_rows] = np.arange(kept_rows.size, dtype=np.int64)
     if colors is None:
         colors = np.full((points.shape[0], 3), 128, dtype=np.uint8)
-    point_to_voxel = np.full(n, -1, dtype=np.int64)
-    point_to_voxel[kept_rows] = kept_to_voxel
     return PreprocessedCloud(points=points, colors=colors, normals=None, point_to_voxel=point_to_voxel)
 
 

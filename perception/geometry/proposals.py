@@ -338,13 +338,16 @@ def _describe(
     cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, rules: ProposalConfig
 ) -> tuple[list[ObjectProposal], np.ndarray]:
     """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones."""
-    point_label = np.full(pre.point_to_voxel.shape[0], -1, dtype=np.int64)  # (N,)
-    mapped = pre.point_to_voxel >= 0
-    point_label[mapped] = labels[pre.point_to_voxel[mapped]]
+    # An unmapped input row has voxel -1, which picks the -1 appended at the end: one gather, no mask.
+    point_label = np.append(labels, -1)[pre.point_to_voxel]  # (N,)
     member = np.flatnonzero(point_label >= 0)  # (P,) input rows in some cluster
-    order = np.argsort(point_label[member], kind="stable")
-    member = member[order]
-    bounds = np.searchsorted(point_label[member], np.arange(int(labels.max(initial=-1)) + 2))
+    member_label = point_label[member]  # (P,)
+    del point_label  # each (N,) or (P,) array freed as soon as it is used keeps a frame's peak down
+    order = np.argsort(member_label, kind="stable")
+    member, member_label = member[order], member_label[order]
+    del order
+    bounds = np.searchsorted(member_label, np.arange(int(labels.max(initial=-1)) + 2))
+    del member_label
     # The downsampled points of each cluster, grouped once by a sort rather than one mask per cluster.
     voxel_order = np.argsort(labels, kind="stable")
     voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(int(labels.max(initial=-1)) + 2))

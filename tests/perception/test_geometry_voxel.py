@@ -35,6 +35,23 @@ def test_voxel_downsample_matches_its_definition(points: np.ndarray, voxel_size:
     assert grid.colors is not None and np.array_equal(grid.colors, rgb.astype(np.uint8))
 
 
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float32, st.tuples(st.integers(1, 200), st.just(3)), elements=_coords),
+       st.integers(0, 2**31 - 1))
+def test_rows_left_out_by_the_valid_mask_belong_to_no_voxel(points: np.ndarray, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    valid = rng.random(points.shape[0]) < 0.7
+    points = points.copy()
+    points[~valid & (rng.random(points.shape[0]) < 0.5)] = np.nan  # a NaN return is one kind of dropped row
+    colors = (np.nan_to_num(np.abs(points * 40)) % 256).astype(np.uint8)
+    grid = voxel_downsample(points, colors, 0.2, valid=valid)
+    kept = voxel_downsample(points[valid], colors[valid], 0.2)
+    assert np.array_equal(grid.point_to_voxel[~valid], np.full((~valid).sum(), -1))
+    assert np.array_equal(grid.point_to_voxel[valid], kept.point_to_voxel)
+    assert np.array_equal(grid.points, kept.points) and np.array_equal(grid.counts, kept.counts)
+    assert grid.colors is not None and kept.colors is not None and np.array_equal(grid.colors, kept.colors)
+
+
 def test_voxel_keys_order_cells_lexicographically_and_handle_empty_input() -> None:
     points = np.array([[0.5, -1.5, 0.0], [-0.5, 2.5, 1.0], [-0.5, -1.5, 3.0]], dtype=np.float32)
     keys = voxel_keys(points, 1.0)
