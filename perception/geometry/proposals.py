@@ -60,6 +60,9 @@ class ProposalConfig:
     pole) and joins what stands right above or below it, metres."""
     stack_gap: float = 0.15
     """Largest height between such a fragment and the cluster it joins, metres."""
+    max_float: float = 0.1
+    """A cluster over a support whose lowest point is higher than this above it does not stand on it (a
+    piece of a chair back over the seat) and goes to the furniture, metres."""
     furniture_span: float = 0.8
     """A cluster on a support spanning this fraction of the support's width is part of the furniture."""
     supports_are_objects: bool = True
@@ -82,6 +85,8 @@ class ProposalConfig:
             raise GeometryConfigError(
                 f"ProposalConfig.fragment_width/stack_gap: expected >= 0, got {self.fragment_width}, {self.stack_gap}"
             )
+        if self.max_float < 0:
+            raise GeometryConfigError(f"ProposalConfig.max_float: expected >= 0, got {self.max_float}")
         if self.underside_reach < 0 or not 0.0 < self.underside_inside <= 1.0:
             raise GeometryConfigError(
                 f"ProposalConfig.underside_reach/underside_inside: expected >= 0 and in (0, 1], got "
@@ -183,7 +188,9 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
         rows = object_rows[object_labels == k]
         support_index = int(np.bincount(on_support[rows]).argmax())
         support = seg.planes[support_index]
-        if _spans_support(points[rows], support, rules.furniture_span):
+        if _spans_support(points[rows], support, rules.furniture_span) or (
+            _gap_below(points[rows], [seg.planes[i] for i in supports]) > rules.max_float
+        ):
             furniture[rows] = True
             continue
         # The support's inliers under the object (its base, within the plane's band) belong to the object;
@@ -323,6 +330,16 @@ def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: Proposa
         else:
             supports.append(i)
     return supports
+
+
+def _gap_below(points: np.ndarray, supports: list[SupportPlane]) -> float:
+    """Height of a cluster's lowest point (M, 3) above the highest support under most of it, metres (0 when
+    none is under it). A support up to 5 cm above that point still counts as under it: an object's lowest
+    points often lie inside the band of the board it stands on, and with only the 8 mm support margin as
+    the tolerance many bowls on shelves were taken for floating pieces."""
+    gaps = [gap for plane in supports
+            if (gap := float(plane.signed_distance(points).min())) >= -0.05 and plane.covers(points).mean() > 0.5]
+    return min(gaps, default=0.0)
 
 
 def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> bool:

@@ -195,3 +195,18 @@ def test_an_object_on_a_thin_board_takes_none_of_the_board_s_underside() -> None
     best = max(result.proposals, key=lambda p: (instance[p.indices] == 4).sum())
     assert (instance[best.indices] == 4).sum() > 0.8 * (instance == 4).sum()
     assert best.aabb.center[2] - best.aabb.size[2] / 2 > 0.79  # its base: the board's top face, not the one below
+
+
+def test_a_piece_of_a_chair_back_over_the_seat_is_no_object_standing_on_the_seat() -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    seat = _grid((-0.25, -0.25, 0.45), (0.25, 0.25, 0.45))
+    back = _grid((-0.25, 0.23, 0.46), (0.25, 0.25, 0.95))
+    rail = _grid((-0.05, 0.08, 0.85), (0.05, 0.21, 0.95))  # leans over the seat from the top of the back
+    legs = [_grid((sx * 0.22 - 0.02, sy * 0.22 - 0.02, 0.02), (sx * 0.22 + 0.02, sy * 0.22 + 0.02, 0.43))
+            for sx in (-1, 1) for sy in (-1, 1)]
+    parts = [floor, seat, back, rail, *legs]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)))
+    holder = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
+    assert (instance[holder.indices] == 3).sum() == (instance == 3).sum()
+    assert (instance[holder.indices] == 2).sum() > 0.9 * (instance == 2).sum()  # the rail is part of the chair
