@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
 from perception.geometry.appearance import hsv_histogram
@@ -245,22 +247,10 @@ def _join_stacked_fragments(
     over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)
     gap = np.maximum(lo[:, None, 2] - hi[None, :, 2], lo[None, :, 2] - hi[:, None, 2])  # (K, K) height between
     stacked = thin[:, None] & over & (gap >= -eps) & (gap <= rules.stack_gap)
-    np.fill_diagonal(stacked, False)
-    # Union-find over the stacked pairs; each group takes its lowest label, so the result does not depend on
-    # the order the pairs are visited in.
-    root = np.arange(k)
-    for a, b in zip(*np.nonzero(stacked), strict=True):
-        ra, rb = _find(root, int(a)), _find(root, int(b))
-        root[max(ra, rb)] = min(ra, rb)
-    group = np.array([_find(root, i) for i in range(k)])
-    labels[furniture] = ids[group[inverse]]
-
-
-def _find(root: np.ndarray, i: int) -> int:
-    while root[i] != i:
-        root[i] = root[root[i]]
-        i = int(root[i])
-    return i
+    _, component = connected_components(csr_matrix(stacked), directed=False)  # (K,) a chain of fragments is one
+    lowest = np.full(k, k, dtype=np.int64)
+    np.minimum.at(lowest, component, np.arange(k))
+    labels[furniture] = ids[lowest[component][inverse]]  # each group takes its lowest label: order-independent
 
 
 def _attach_undersides(
