@@ -118,12 +118,14 @@ class GeometryConfig:
 
 def rgbd_view_config() -> GeometryConfig:
     """Defaults for one depth-camera view, whose noise grows with the square of the depth (about 1 cm at
-    2 m): wider plane bands and margins, and larger minimum clusters, so noise does not become objects.
-    Fused (TSDF) or full-scene clouds are cleaner and keep ``GeometryConfig()``."""
+    2 m): a wider plane band and margin, and larger minimum clusters, so noise does not become objects.
+    Fused (TSDF) or full-scene clouds are cleaner and keep ``GeometryConfig()``. The support margin is 1 cm:
+    since the depth median, a 2 cm margin hid books and laptop bases, and on the sim200 val split 1 cm gave
+    the best recall of 0.5, 0.8, 1.0, 1.4, 1.7 and 2 cm."""
     return GeometryConfig(
         planes=PlaneConfig(distance_threshold=0.03),
         clustering=ClusterConfig(min_cluster_size=30),
-        proposals=ProposalConfig(support_margin=0.02),
+        proposals=ProposalConfig(support_margin=0.01),
     )
 
 
@@ -370,8 +372,7 @@ def _describe(
             continue
         new_label[k] = len(proposals)
         proposals.append(proposal)
-    relabelled = np.where(labels >= 0, new_label[np.maximum(labels, 0)], -1)
-    return proposals, relabelled
+    return proposals, np.append(new_label, -1)[labels]  # -1 (no cluster) picks the appended -1
 
 
 def _colors(cloud: PointCloud, idx: np.ndarray) -> np.ndarray:

@@ -210,3 +210,10 @@ def test_a_piece_of_a_chair_back_over_the_seat_is_no_object_standing_on_the_seat
     holder = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
     assert (instance[holder.indices] == 3).sum() == (instance == 3).sum()
     assert (instance[holder.indices] == 2).sum() > 0.9 * (instance == 2).sum()  # the rail is part of the chair
+
+
+def test_a_bare_floor_gives_no_proposals_rather_than_an_error() -> None:
+    # A robot looking at an empty stretch of floor: planes, and no cluster at all.
+    result = extract_proposals(PointCloud(xyz=_grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)))
+    assert result.proposals == [] and any(p.is_floor for p in result.planes)
+    assert (result.point_label == -1).all() and result.point_label.shape == (len(result.cloud.points),)
