@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -194,9 +194,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
     parser.add_argument("--raw-depth", action="store_true", help="views: skip the depth median")
     parser.add_argument("--by-category", action="store_true", help="also print recall@0.5 per category")
+    parser.add_argument("--view-support-margin", type=float, default=None,
+                        help="views: ProposalConfig.support_margin in metres (default: rgbd_view_config's)")
     args = parser.parse_args(argv)
-    report = evaluate_proposals(args.data, args.split, max_scenes=args.max_scenes, views=not args.no_views,
-                                min_points=args.min_points, denoise=DepthDenoiseConfig(enabled=not args.raw_depth))
+    view_config = rgbd_view_config()
+    if args.view_support_margin is not None:
+        view_config.proposals = replace(view_config.proposals, support_margin=args.view_support_margin)
+    report = evaluate_proposals(args.data, args.split, view_config=view_config, max_scenes=args.max_scenes,
+                                views=not args.no_views, min_points=args.min_points,
+                                denoise=DepthDenoiseConfig(enabled=not args.raw_depth))
     out: dict[str, dict[str, object]] = {"scenes": dict(report.scenes.summary()), "views": dict(report.views.summary())}
     if args.by_category:
         for name, scores in (("scenes", report.scenes), ("views", report.views)):

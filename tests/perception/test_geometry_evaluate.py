@@ -65,7 +65,7 @@ def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:
     assert report.scenes.num_clouds == 1 and report.scenes.recall(0.5) == 1.0
     assert report.views.num_clouds == 1 and report.views.num_objects >= 3
     assert report.views.recall(0.25) >= 0.75
-    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--by-category"])
+    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--by-category", "--view-support-margin", "0.02"])
     printed = json.loads(capsys.readouterr().out)
     assert printed["scenes"]["recall@0.5"] == 1.0 and printed["views"]["clouds"] == 0
     assert printed["scenes"]["recall@0.5 by category"] == {"box": 1.0}
