@@ -188,12 +188,13 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
     plane_rows = plane_rows[np.argsort(points[plane_rows, 0], kind="stable")]
     plane_x = points[plane_rows, 0]
     next_label = 0
+    support_patches = [seg.planes[i] for i in supports]
     for k in range(int(object_labels.max(initial=-1)) + 1):
         rows = object_rows[object_labels == k]
         support_index = int(np.bincount(on_support[rows]).argmax())
         support = seg.planes[support_index]
         if _spans_support(points[rows], support, rules.furniture_span) or (
-            _gap_below(points[rows], [seg.planes[i] for i in supports]) > rules.max_float
+            _gap_below(points[rows], support_patches) > rules.max_float
         ):
             furniture[rows] = True
             continue
@@ -265,6 +266,7 @@ def _attach_undersides(
     footprint, below the patch, and reaching up to within ``underside_reach`` of it, is that furniture's
     underside. An object standing under a table (a box, a chair pushed in) is lower than this or sticks out.
     """
+    below = np.flatnonzero(labels >= first_furniture)  # (R,) furniture rows; joining keeps them furniture
     for i, plane in enumerate(seg.planes):
         if plane.kind != HORIZONTAL or plane.is_floor:
             continue
@@ -273,7 +275,6 @@ def _attach_undersides(
         if top.size == 0:
             continue
         top_label = int(np.bincount(top).argmax())
-        below = np.flatnonzero(labels >= first_furniture)
         height = plane.signed_distance(points[below])  # (R,) negative under the patch
         # Clusters with any point above the patch, or out of reach below it, are not its underside.
         reaches = below[(height > -rules.underside_reach) & (height <= rules.support_margin)]
