@@ -5,18 +5,21 @@ core (``PerceptionSession.add_cloud`` -> ``GroundingSession.handle``).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bench.cases_grounding import session_checkpoint
-from bench.harness import Row, Timing, peak_growth, time_row
+from bench.harness import Row, peak_growth, time_row, timed_pair
 from bench.inputs import message_bytes, scene_inputs
 
 QUERY = "the chair"
@@ -68,15 +71,13 @@ def replay(quick: bool) -> list[Row]:
 
 def ros_end_to_end(quick: bool) -> list[Row]:
     """Composed perception_node + grounding_node (as ``ground3d launch``) on a private ROS domain: publish the
-    benchmark xyzrgb PointCloud2, wait for the scene update, publish a query, wait for its result."""
+    benchmark xyzrgb PointCloud2, wait for the scene update, publish a query, wait for its result. The core
+    path does the same work through the sessions alone; the two are timed in alternating rounds."""
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
 
     from perception.convert import build_message
-    from ros_nodes import qos, wire
-    from ros_nodes.grounding_node import GroundingNode
+    from ros_nodes import wire
     from ros_nodes.node_base import rclpy_class
-    from ros_nodes.perception_node import PerceptionNode
     from ros_nodes.query_request import Request
     from ros_nodes.scene_session import (
         GroundingSession,
@@ -91,33 +92,36 @@ def ros_end_to_end(quick: bool) -> list[Row]:
     repeats = 2 if quick else 8
     with tempfile.TemporaryDirectory() as tmp:
         ckpt = session_checkpoint(Path(tmp))
+        # One message per path, restamped before each round: scene updates need increasing stamps.
+        stamps = itertools.count(1)
+        core_msg, ros_msg = build_message(data, rclpy_class), build_message(data, rclpy_class)
 
-        def cloud_msg(i: int) -> Any:
-            data.header.stamp = wire.ns_to_stamp(1_000_000_000 * (i + 1))
-            return build_message(data, rclpy_class)
+        def restamped(msg: Any) -> Any:
+            msg.header.stamp = wire.ns_to_stamp(1_000_000_000 * next(stamps))
+            return msg
 
-        # The pure-Python core path: the same sessions the nodes call, on the same messages.
+        # The pure-Python core path: the same sessions the nodes call, on the same message.
         perception = PerceptionSession(PerceptionSessionConfig(input_mode="cloud", T_world_sensor=T,
                                                                update_period_s=0.0))
         grounding = GroundingSession(GroundingSessionConfig(checkpoint=ckpt))
         perception.load()
         grounding.load()
-        msgs = [cloud_msg(i) for i in range(repeats + 2)]
+        queries = itertools.count()
 
-        def core(i: int) -> dict[str, Any]:
-            update = perception.add_cloud(msgs[i])
+        def core() -> None:
+            update = perception.add_cloud(restamped(core_msg))
             assert update is not None
             grounding.set_proposals(update.proposals, update.version, update.T_world_sensor)
-            return _check_result(grounding.handle(Request(f"c{i}", QUERY, "ground")), "core path")
+            _check_result(grounding.handle(Request(f"c{next(queries)}", QUERY, "ground")), "core path")
 
-        core_times = _time_indexed(core, repeats)
-        growth = peak_growth(lambda: core(repeats + 1))
-
+        core()  # warm-up, so the memory figure is one frame's, not first-call set-up
+        growth = peak_growth(core)
         context = rclpy.Context()
         rclpy.init(context=context, domain_id=int(os.environ.get("GROUND3D_BENCH_DOMAIN", 90 + os.getpid() % 60)))
         try:
-            ros_times = _ros_times(context, repeats, ckpt, T, cloud_msg, qos, wire, GroundingNode, PerceptionNode,
-                                   MultiThreadedExecutor)
+            with _composed_nodes(context, ckpt, T) as publish_and_wait:
+                ros_times, core_times = timed_pair(lambda: publish_and_wait(restamped(ros_msg)), core, repeats,
+                                                   rounds=repeats // 2)
         finally:
             rclpy.try_shutdown(context=context)
     n = int(data.width) * int(data.height)
@@ -126,73 +130,65 @@ def ros_end_to_end(quick: bool) -> list[Row]:
                      "core path", core_times, "overhead <= 1.5x the core path", max_ratio=1.5,
                      input_bytes=message_bytes(data), mem_growth_bytes=growth,
                      note="composed nodes, MultiThreadedExecutor, rmw default; publish -> scene -> query -> "
-                          "result; memory: one core-path frame")]
+                          "result; alternating rounds; memory: one core-path frame")]
 
 
-def _time_indexed(fn: Any, repeats: int) -> Timing:
-    from bench.harness import _timing
-
-    fn(0)  # warm-up
-    wall, cpu = [], []
-    for i in range(1, repeats + 1):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn(i)
-        wall.append((time.perf_counter() - t0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
-    return _timing(wall, cpu)
-
-
-def _ros_times(context: Any, repeats: int, ckpt: str, T: np.ndarray, cloud_msg: Any, qos: Any, wire: Any,
-               grounding_cls: Any, perception_cls: Any, executor_cls: Any) -> Timing:
-    """Latency of publish(cloud) -> scene update -> publish(query) -> result, through composed nodes."""
+@contextlib.contextmanager
+def _composed_nodes(context: Any, ckpt: str, T: np.ndarray) -> Iterator[Callable[[Any], None]]:
+    """Spinning perception and grounding nodes plus a client; yields publish(cloud) -> scene update ->
+    publish(query) -> result, which returns once the result is in."""
+    from rclpy.executors import MultiThreadedExecutor
     from rclpy.node import Node
 
+    from ros_nodes import qos
+    from ros_nodes.grounding_node import GroundingNode
     from ros_nodes.node_base import rclpy_class
+    from ros_nodes.perception_node import PerceptionNode
 
     scene_seen, result_seen = threading.Event(), threading.Event()
     results: list[str] = []
-    grounding = grounding_cls({"scene_source": "inprocess", "checkpoint": ckpt}, context=context)
+    grounding = GroundingNode({"scene_source": "inprocess", "checkpoint": ckpt}, context=context)
 
     def on_scene(update: Any) -> None:
         grounding.set_scene(update.proposals, update.version, update.T_world_sensor)
         scene_seen.set()
 
-    perception = perception_cls({"input_mode": "cloud", "cloud_topic": "/bench/points", "use_tf": False,
+    perception = PerceptionNode({"input_mode": "cloud", "cloud_topic": "/bench/points", "use_tf": False,
                                  "update_period_s": 0.0, "odom_topic": "/bench/odom",
                                  "T_world_sensor": [float(v) for v in T.reshape(-1)]},
                                 on_scene=on_scene, context=context)
     client = Node("bench_client", context=context)
     cloud_pub = client.create_publisher(rclpy_class("sensor_msgs/msg/PointCloud2"), "/bench/points", qos.SENSOR)
     query_pub = client.create_publisher(rclpy_class("std_msgs/msg/String"), "/grounding_node/query", qos.RELIABLE)
+
     def on_result(msg: Any) -> None:
         results.append(str(msg.data))
         result_seen.set()
 
     client.create_subscription(rclpy_class("std_msgs/msg/String"), "/grounding_node/result", on_result,
                                qos.RELIABLE)
-    executor = executor_cls(num_threads=4, context=context)
+    executor = MultiThreadedExecutor(num_threads=4, context=context)
     for node in (grounding, perception, client):
         executor.add_node(node)
     if not (grounding.start() and perception.start()):
         raise RuntimeError("ros_end_to_end: a node failed to configure or activate")
     spinner = threading.Thread(target=executor.spin, daemon=True)
     spinner.start()
+
+    def publish_and_wait(cloud: Any) -> None:
+        scene_seen.clear()
+        result_seen.clear()
+        cloud_pub.publish(cloud)
+        if not scene_seen.wait(120):
+            raise TimeoutError("ros_end_to_end: no scene update within 120 s")
+        query_pub.publish(rclpy_class("std_msgs/msg/String")(data=QUERY))
+        if not result_seen.wait(120):
+            raise TimeoutError("ros_end_to_end: no grounding result within 120 s")
+        _check_result(json.loads(results[-1]), "composed nodes")
+
     try:
         _wait_for_match(cloud_pub, query_pub)
-        msgs = [cloud_msg(i) for i in range(repeats + 1)]
-
-        def once(i: int) -> None:
-            scene_seen.clear()
-            result_seen.clear()
-            cloud_pub.publish(msgs[i])
-            if not scene_seen.wait(120):
-                raise TimeoutError("ros_end_to_end: no scene update within 120 s")
-            query_pub.publish(rclpy_class("std_msgs/msg/String")(data=QUERY))
-            if not result_seen.wait(120):
-                raise TimeoutError("ros_end_to_end: no grounding result within 120 s")
-            _check_result(json.loads(results[-1]), "composed nodes")
-
-        return _time_indexed(once, repeats)
+        yield publish_and_wait
     finally:
         executor.shutdown(timeout_sec=5)
         for node in (perception, grounding):
