@@ -83,11 +83,11 @@ def cached_query(quick: bool) -> list[Row]:
 
 def text_int8(quick: bool) -> list[Row]:
     """Text encoding of the 12-word query, dynamic int8 Linear layers vs fp32."""
-    from grounding.engine.quantize import quantize_linear_int8
+    from grounding.engine.quantize import INT8_KEEP_FP32, INT8_SUBMODULES, quantize_linear_int8
 
     torch.set_num_threads(QUERY_THREADS)
     model, source = grounding_model()
-    q8 = quantize_linear_int8(model)
+    q8 = quantize_linear_int8(model, INT8_SUBMODULES, INT8_KEEP_FP32)
     with torch.no_grad():
         a = model.encode_text([QUERY_12_WORDS]).tokens
         b = q8.encode_text([QUERY_12_WORDS]).tokens  # type: ignore[operator]

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from grounding.engine.engine import EngineConfig, SceneQueryEngine
-from grounding.engine.quantize import quantize_linear_int8
+from grounding.engine.quantize import INT8_KEEP_FP32, INT8_SUBMODULES, quantize_linear_int8
 from grounding.model.grounding_model import GroundingModel
 from perception import ObjectProposal
 
@@ -112,7 +112,7 @@ class Int8Latency:
 
 def measure_int8_text_latency(model: GroundingModel, query: str, repeats: int = 30) -> Int8Latency:
     """Time the text encoder on ``query`` in fp32 and int8 (alternating rounds, so load drifts hit both)."""
-    q8 = quantize_linear_int8(model)
+    q8 = quantize_linear_int8(model, INT8_SUBMODULES, INT8_KEEP_FP32)
     model = model.eval()
     t32, t8 = [], []
     with torch.no_grad():

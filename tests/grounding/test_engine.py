@@ -286,13 +286,19 @@ def test_checkpoint_loading_is_safetensors_only_and_reads_the_calibration(model:
         SceneQueryEngine.from_checkpoint(tmp_path / "nowhere")
 
 
-def test_int8_engine_quantizes_linear_layers_and_stays_close(model: GroundingModel) -> None:
+def test_int8_engine_quantizes_the_text_encoder_and_stays_close(model: GroundingModel) -> None:
     e8 = SceneQueryEngine(model, config=EngineConfig(int8=True))
     from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
-    assert not any(type(m) is torch.nn.Linear for m in e8.model.modules())
-    assert sum(isinstance(m, DynamicLinear) for m in e8.model.modules()) > 40  # MiniLM's and the fusion's
-    assert any(type(m) is torch.nn.Linear for m in model.modules())  # the fp32 model is untouched
+    from grounding.engine.quantize import INT8_KEEP_FP32
+
+    fp32 = {n for n, m in e8.model.named_modules() if type(m) is torch.nn.Linear and n.startswith("text_encoder.")}
+    assert fp32 == set(INT8_KEEP_FP32)  # MiniLM's first feed-forward down-projections only
+    n_linear = 6 * 6 + 1  # six MiniLM blocks of six Linear layers, and the pooler
+    assert sum(isinstance(m, DynamicLinear) for m in e8.model.text_encoder.modules()) == n_linear - len(INT8_KEEP_FP32)
+    assert not any(isinstance(m, DynamicLinear) for m in e8.model.fusion.modules())  # the fusion stays fp32
+    assert any(type(m) is torch.nn.Linear for m in e8.model.fusion.modules())
+    assert any(type(m) is torch.nn.Linear for m in model.text_encoder.modules())  # the fp32 model is untouched
     e32 = SceneQueryEngine(model)
     for e in (e8, e32):
         e.set_scene(proposals(), metadata())
@@ -318,3 +324,17 @@ def test_other_fusions_serve_with_evidence_gate_anchors(fusion: str) -> None:
     assert r.status == "found" and r.evidence is not None
     assert r.object_id not in {a.object_id for a in r.evidence.anchors} and len(r.evidence.anchors) == 3
     np.testing.assert_allclose(probs_of(cached, QUERIES), probs_of(uncached, QUERIES), atol=1e-5)
+
+
+def test_int8_of_an_unknown_submodule_is_refused(model: GroundingModel) -> None:
+    from grounding.engine.quantize import quantize_linear_int8
+
+    with pytest.raises(ValueError, match="text_encoder"):
+        quantize_linear_int8(model, ("text_encodr",))
+
+
+def test_int8_keep_fp32_must_name_linear_layers(model: GroundingModel) -> None:
+    from grounding.engine.quantize import quantize_linear_int8
+
+    with pytest.raises(ValueError, match="keep_fp32"):
+        quantize_linear_int8(model, ("text_encoder",), ("text_encoder.model.encoder",))
