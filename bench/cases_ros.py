@@ -129,20 +129,20 @@ def ros_end_to_end(quick: bool) -> list[Row]:
     return [time_row(f"ROS 2 end to end, {w}x{h} xyzrgb PointCloud2 -> result ({n // 1000}k pts)", ros_times,
                      "core path", core_times, "overhead <= 1.5x the core path", max_ratio=1.5,
                      input_bytes=message_bytes(data), mem_growth_bytes=growth,
-                     note="composed nodes, MultiThreadedExecutor, rmw default; publish -> scene -> query -> "
-                          "result; alternating rounds; memory: one core-path frame")]
+                     note="composed nodes spun as ground3d launch does (a thread per node), rmw default; publish "
+                          "-> scene -> query -> result; alternating rounds; memory: one core-path frame")]
 
 
 @contextlib.contextmanager
 def _composed_nodes(context: Any, ckpt: str, T: np.ndarray) -> Iterator[Callable[[Any], None]]:
     """Spinning perception and grounding nodes plus a client; yields publish(cloud) -> scene update ->
     publish(query) -> result, which returns once the result is in."""
-    from rclpy.executors import MultiThreadedExecutor
     from rclpy.node import Node
 
     from ros_nodes import qos
     from ros_nodes.grounding_node import GroundingNode
     from ros_nodes.node_base import rclpy_class
+    from ros_nodes.node_threads import NodeThreads
     from ros_nodes.perception_node import PerceptionNode
 
     scene_seen, result_seen = threading.Event(), threading.Event()
@@ -167,12 +167,9 @@ def _composed_nodes(context: Any, ckpt: str, T: np.ndarray) -> Iterator[Callable
 
     client.create_subscription(rclpy_class("std_msgs/msg/String"), "/grounding_node/result", on_result,
                                qos.RELIABLE)
-    executor = MultiThreadedExecutor(num_threads=4, context=context)
-    for node in (grounding, perception, client):
-        executor.add_node(node)
+    spinner = NodeThreads([grounding, perception, client], context=context)
     if not (grounding.start() and perception.start()):
         raise RuntimeError("ros_end_to_end: a node failed to configure or activate")
-    spinner = threading.Thread(target=executor.spin, daemon=True)
     spinner.start()
 
     def publish_and_wait(cloud: Any) -> None:
@@ -190,7 +187,7 @@ def _composed_nodes(context: Any, ckpt: str, T: np.ndarray) -> Iterator[Callable
         _wait_for_match(cloud_pub, query_pub)
         yield publish_and_wait
     finally:
-        executor.shutdown(timeout_sec=5)
+        spinner.shutdown()
         for node in (perception, grounding):
             node.teardown()
             node.destroy_node()

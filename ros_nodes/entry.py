@@ -11,25 +11,25 @@ from collections.abc import Callable
 from typing import Any
 
 
-def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None, threads: int = 0) -> int:
-    """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin them until SIGINT."""
+def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None) -> int:
+    """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin each on its own thread
+    (``NodeThreads``) until SIGINT."""
     import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.executors import ExternalShutdownException
 
+    from ros_nodes.node_threads import NodeThreads
     from ros_nodes.params import ros_args_with_config
 
     rclpy.init(args=ros_args_with_config(list(sys.argv if argv is None else argv)))
     nodes = []
     try:
         nodes = [factory() for factory in factories]
-        executor = MultiThreadedExecutor(num_threads=threads or None)
-        for node in nodes:
-            executor.add_node(node)
+        spinner = NodeThreads(nodes)
         for node in nodes:
             if not node.start():
                 print(f"{node.get_name()}: failed to configure or activate (see the log above)", file=sys.stderr)
                 return 1
-        executor.spin()
+        spinner.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:

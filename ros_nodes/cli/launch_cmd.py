@@ -1,7 +1,7 @@
 """``ground3d launch``: sim_node (optional), perception_node and grounding_node composed in one process.
 
-The perception node hands each scene update to the grounding node directly (no scene topic), and a
-MultiThreadedExecutor serves them, so queries are answered while perception integrates a frame.
+The perception node hands each scene update to the grounding node directly (no scene topic), and each node
+spins on its own thread (``NodeThreads``), so queries are answered while perception integrates a frame.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-sim", action="store_true", help="do not start sim_node (use a robot or `play`)")
     parser.add_argument("--params-file", type=Path, default=None,
                         help="ROS 2 params file (default: config/ground3d.yaml)")
-    parser.add_argument("--threads", type=int, default=4, help="executor threads (default 4)")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME:=VALUE",
                         help="parameter override for every node that declares NAME (repeatable)")
 
@@ -48,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
         from ros_nodes.sim_node import SimNode
 
         factories.append(SimNode)
-    return run_nodes(factories, argv, threads=args.threads)
+    return run_nodes(factories, argv)

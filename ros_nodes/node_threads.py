@@ -1,0 +1,71 @@
+"""Spin each node of a process on its own thread, with its own SingleThreadedExecutor.
+
+This gives composed nodes what a MultiThreadedExecutor gives nodes whose callbacks share their default
+(mutually exclusive) group: one node's callbacks run one at a time, and another node's run beside them, so
+a query is answered while perception integrates a frame. rclpy's MultiThreadedExecutor (the Kilted wheels)
+also re-yields a callback that still waits in its thread pool's queue, and while one waits its spin loop
+does not block but loops, holding the GIL (rclpy#1452, fixed upstream by rclpy#1547). On the 2-core
+machine that made a composed query take 1.1x to 1.9x the core path's time, from run to run; one executor
+per node thread does not loop (the bench's "ROS 2 end to end" row).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+
+class NodeThreads:
+    """One SingleThreadedExecutor per node; ``spin`` serves all of them until the context shuts down."""
+
+    def __init__(self, nodes: Sequence[Any], context: Any = None) -> None:
+        from rclpy.executors import SingleThreadedExecutor
+
+        if not nodes:
+            raise ValueError("NodeThreads: expected at least one node, got none")
+        self._executors = [SingleThreadedExecutor(context=context) for _ in nodes]
+        for executor, node in zip(self._executors, nodes, strict=True):
+            executor.add_node(node)
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def spin(self) -> None:
+        """Spin the first node's executor on this thread and the others on their own; returns (or raises what
+        this thread's spin raised, e.g. ExternalShutdownException on SIGINT) once the context shuts down,
+        after stopping the other threads. An error in another node's thread is raised here."""
+        self.start(first=1)
+        try:
+            self._executors[0].spin()
+        finally:
+            self.shutdown()
+        if self._errors:
+            raise self._errors[0]
+
+    def start(self, first: int = 0) -> None:
+        """Spin the executors from index ``first`` on background threads (``first=0``: all of them)."""
+        for executor in self._executors[first:]:
+            thread = threading.Thread(target=self._spin_one, args=(executor,), daemon=True,
+                                      name=f"spin-{executor.get_nodes()[0].get_name()}")
+            thread.start()
+            self._threads.append(thread)
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Stop every executor and join the background threads."""
+        for executor in self._executors:
+            executor.shutdown(timeout_sec=timeout_s)
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._threads.clear()
+
+    def _spin_one(self, executor: Any) -> None:
+        from rclpy.executors import ExternalShutdownException
+
+        try:
+            executor.spin()
+        except ExternalShutdownException:
+            pass  # the context shut down (SIGINT): the normal way out
+        except BaseException as err:  # kept for spin() to raise on the main thread, which it wakes
+            if executor.context.ok():
+                self._errors.append(err)
+                self._executors[0].shutdown(timeout_sec=0)

@@ -1,0 +1,83 @@
+"""``NodeThreads``: each node's callbacks run one at a time, another node's run beside them, and shutting down
+stops every thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+class _Recorder:
+    """Timer callbacks of one node: how many ran, and whether two of them ever overlapped."""
+
+    def __init__(self, sleep_s: float) -> None:
+        self.sleep_s = sleep_s
+        self.calls = 0
+        self.running = 0
+        self.overlapped = False
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.overlapped |= self.running > 1
+            self.threads.add(threading.current_thread().name)
+        time.sleep(self.sleep_s)
+        with self._lock:
+            self.running -= 1
+            self.calls += 1
+
+
+def test_a_busy_node_does_not_hold_up_another_and_shutdown_joins_every_thread(ros_domain_id: int) -> None:
+    import rclpy
+    from rclpy.executors import ExternalShutdownException
+
+    from ros_nodes.node_threads import NodeThreads
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=ros_domain_id)
+    base_threads = threading.active_count()
+    try:
+        slow_node = rclpy.create_node("slow", context=context)
+        fast_node = rclpy.create_node("fast", context=context)
+        slow, fast = _Recorder(sleep_s=0.4), _Recorder(sleep_s=0.0)
+        # Two timers on the slow node: their callbacks share its default group, so they must never overlap.
+        for _ in range(2):
+            slow_node.create_timer(0.01, slow)
+        fast_node.create_timer(0.01, fast)
+        spinner = NodeThreads([slow_node, fast_node], context=context)
+        errors: list[BaseException] = []
+
+        def spin() -> None:
+            try:
+                spinner.spin()
+            except ExternalShutdownException:
+                pass
+            except BaseException as err:  # surfaced by the assertion below
+                errors.append(err)
+
+        main = threading.Thread(target=spin)
+        main.start()
+        time.sleep(1.5)
+        rclpy.try_shutdown(context=context)
+        main.join(10)
+        assert not main.is_alive() and not errors
+        # The fast node kept ticking while the slow one slept in its callbacks, each on its own thread.
+        assert slow.calls >= 2 and fast.calls > 5 * slow.calls
+        assert not slow.overlapped
+        assert slow.threads.isdisjoint(fast.threads)
+        assert threading.active_count() == base_threads
+    finally:
+        rclpy.try_shutdown(context=context)
+
+
+def test_no_nodes_is_refused() -> None:
+    from ros_nodes.node_threads import NodeThreads
+
+    with pytest.raises(ValueError, match="at least one node"):
+        NodeThreads([])
