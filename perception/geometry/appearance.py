@@ -23,13 +23,19 @@ def rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     return np.stack([hue, sat, v], axis=1).astype(np.float32)
 
 
+_HIST_CHUNK = 8192
+"""Colours converted per step: the float copies of a large object's colours stay small at a frame's peak."""
+
+
 def hsv_histogram(rgb: np.ndarray, bins: int = COLOR_HIST_BINS) -> np.ndarray:
     """(3 * bins,) float32 histograms of H, S and V of colours (M, 3) uint8, each channel summing to 1."""
-    hsv = rgb_to_hsv(rgb)
-    cells = np.minimum((hsv * bins).astype(np.int64), bins - 1)  # (M, 3)
-    cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins)
-    hist = np.bincount(cells.ravel(), minlength=3 * bins).astype(np.float32)
-    return hist / max(rgb.shape[0], 1)
+    counts = np.zeros(3 * bins, dtype=np.int64)
+    for start in range(0, rgb.shape[0], _HIST_CHUNK):
+        hsv = rgb_to_hsv(rgb[start : start + _HIST_CHUNK])
+        cells = np.minimum((hsv * bins).astype(np.int64), bins - 1)  # (chunk, 3)
+        cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins)
+        counts += np.bincount(cells.ravel(), minlength=3 * bins)
+    return counts.astype(np.float32) / max(rgb.shape[0], 1)
 
 
 def histogram_similarity(a: np.ndarray, b: np.ndarray) -> float:

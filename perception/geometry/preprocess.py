@@ -130,14 +130,14 @@ class PreprocessedCloud:
     normals: np.ndarray | None
     """(V, 3) float32 unit normals, or None when the normal step was skipped."""
     point_to_voxel: np.ndarray
-    """(N,) int64 row in ``points`` of each input point, -1 where the point was dropped."""
+    """(N,) int32 row in ``points`` of each input point, -1 where the point was dropped."""
 
     def __len__(self) -> int:
         return int(self.points.shape[0])
 
     def select(self, keep: np.ndarray) -> PreprocessedCloud:
         """The rows where ``keep`` (V,) bool is set; input points of dropped rows map to -1."""
-        remap = np.full(keep.shape[0] + 1, -1, dtype=np.int64)  # last slot maps -1 to -1
+        remap = np.full(keep.shape[0] + 1, -1, dtype=np.int32)  # last slot maps -1 to -1
         remap[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
         return PreprocessedCloud(
             points=self.points[keep],
@@ -185,8 +185,8 @@ def downsample(cloud: PointCloud, config: PreprocessConfig | None = None) -> Pre
         kept_rows = np.flatnonzero(keep)  # (K,)
         points = cloud.xyz[kept_rows]
         colors = None if cloud.rgb is None else cloud.rgb[kept_rows]
-        point_to_voxel = np.full(n, -1, dtype=np.int64)
-        point_to_voxel[kept_rows] = np.arange(kept_rows.size, dtype=np.int64)
+        point_to_voxel = np.full(n, -1, dtype=np.int32)
+        point_to_voxel[kept_rows] = np.arange(kept_rows.size, dtype=np.int32)
     if colors is None:
         colors = np.full((points.shape[0], 3), 128, dtype=np.uint8)
     return PreprocessedCloud(points=points, colors=colors, normals=None, point_to_voxel=point_to_voxel)

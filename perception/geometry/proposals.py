@@ -349,20 +349,23 @@ def _describe(
 ) -> tuple[list[ObjectProposal], np.ndarray]:
     """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones."""
     # An unmapped input row has voxel -1, which picks the -1 appended at the end: one gather, no mask.
-    point_label = np.append(labels, -1)[pre.point_to_voxel]  # (N,)
+    num_clusters = int(labels.max(initial=-1)) + 1
+    point_label = np.append(labels, -1).astype(np.int32)[pre.point_to_voxel]  # (N,)
     member = np.flatnonzero(point_label >= 0)  # (P,) input rows in some cluster
     member_label = point_label[member]  # (P,)
     del point_label  # each (N,) or (P,) array freed as soon as it is used keeps a frame's peak down
+    # Cluster k's rows are member[bounds[k]:bounds[k + 1]] once sorted by label; counting gives the bounds
+    # without keeping a sorted copy of the labels.
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(member_label, minlength=num_clusters))])
     order = np.argsort(member_label, kind="stable")
-    member, member_label = member[order], member_label[order]
-    del order
-    bounds = np.searchsorted(member_label, np.arange(int(labels.max(initial=-1)) + 2))
     del member_label
+    member = member[order]
+    del order
     # The downsampled points of each cluster, grouped once by a sort rather than one mask per cluster.
     voxel_order = np.argsort(labels, kind="stable")
-    voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(int(labels.max(initial=-1)) + 2))
+    voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(num_clusters + 1))
     proposals: list[ObjectProposal] = []
-    new_label = np.full(int(labels.max(initial=-1)) + 1, -1, dtype=np.int64)
+    new_label = np.full(num_clusters, -1, dtype=np.int64)
     for k in range(bounds.size - 1):
         idx = member[bounds[k] : bounds[k + 1]].astype(np.int64)
         if idx.size < rules.min_points:
@@ -394,7 +397,8 @@ def make_proposal(
         points=points.astype(np.float32, copy=False),
         colors=colors,
         indices=indices.astype(np.int64, copy=False),
-        aabb=Box3D.from_points_axis_aligned(points.astype(np.float64)),
+        # The box of the two extreme corners is the points' box, without a float64 copy of all of them.
+        aabb=Box3D.from_points_axis_aligned(np.stack([points.min(axis=0), points.max(axis=0)]).astype(np.float64)),
         obb=gravity_aligned_box(points, outline),
         mean_color=colors.mean(axis=0).astype(np.float32),
         color_hist=hsv_histogram(colors),

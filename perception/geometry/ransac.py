@@ -72,6 +72,7 @@ def ransac_plane(points: np.ndarray, threshold: float, iterations: int, rng: np.
         dist += offset32[rows, None]
         np.abs(dist, out=dist)  # in place: the block is the step's whole working memory
         scores[rows] = np.count_nonzero(dist <= threshold, axis=1)
+        del dist  # else the next block is allocated while this one is still held: twice the memory
     scores[~valid] = -1
     top = np.flatnonzero(scores == scores.max())  # usually one; ties are broken by inlier RMS distance
     dist = np.abs(normal32[top] @ pts32.T + offset32[top, None])  # (T, N)

@@ -26,7 +26,8 @@ class VoxelGrid:
     counts: np.ndarray
     """(V,) int64 number of input points in each voxel."""
     point_to_voxel: np.ndarray
-    """(N,) int64 voxel row of each input point."""
+    """(N,) int32 voxel row of each input point (-1 for rows left out by ``valid``). int32 rather than int64:
+    it is held through a frame's whole proposal step, and half its size keeps that step's peak down."""
 
 
 def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
@@ -41,19 +42,21 @@ def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
         np.clip(cell, 0, (1 << _BITS) - 1, out=cell)
         cell <<= shift
         keys |= cell
+        del cell  # else the next axis's arrays are allocated while this one is still held
     return keys
 
 
 def _group_index(order: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """(N,) int64 rank of each key among the distinct keys: ``np.unique``'s inverse, from the keys' sort
-    ``order`` (N,) and the sorted keys ``ranks`` (N,), which is overwritten. Built with about half the peak
-    memory of ``np.unique`` (a flag per row and a scatter), which is most of a frame's budget."""
+    """(N,) int32 rank of each key among the distinct keys: ``np.unique``'s inverse, from the keys' sort
+    ``order`` (N,) and the sorted keys ``ranks`` (N,), which is overwritten. Built with less than half the
+    peak memory of ``np.unique`` (a flag per row and a scatter into int32), which is most of a frame's
+    budget."""
     first = np.empty(ranks.shape[0], dtype=bool)  # (N,) where a new key starts, in sorted order
     first[:1] = True
     np.not_equal(ranks[1:], ranks[:-1], out=first[1:])
     np.cumsum(first, out=ranks)  # each sorted row's group, in the sorted keys' buffer
     ranks -= 1
-    inverse = np.empty(ranks.shape[0], dtype=np.int64)
+    inverse = np.empty(ranks.shape[0], dtype=np.int32)
     inverse[order] = ranks
     return inverse
 
@@ -75,23 +78,26 @@ def voxel_downsample(
         keys[~valid] = -1  # below every real key (those are >= 0): group 0 collects the dropped rows
     order = np.argsort(keys)  # (N,)
     ranks = keys[order]
-    del keys  # freed before the inverse is allocated: three (N,) int64 arrays live at once, not four
+    del keys  # freed before the inverse is allocated: two (N,) int64 arrays and an int32 live at once
     inverse = _group_index(order, ranks)
     del order, ranks
-    counts = np.bincount(inverse)
+    groups = inverse.astype(np.int64)  # bincount counts intp: one cast here rather than one per call
+    counts = np.bincount(groups)
     first = 1 if dropped else 0
     num = counts.shape[0] - first
     inv_counts = 1.0 / counts[first:]
     centroids = np.empty((num, 3), dtype=np.float32)  # (V, 3)
     # A dropped row's NaN only reaches the sum of group 0, which is cut off.
     for axis in range(3):
-        centroids[:, axis] = np.bincount(inverse, weights=points[:, axis])[first:] * inv_counts
+        centroids[:, axis] = np.bincount(groups, weights=points[:, axis])[first:] * inv_counts
     mean_rgb = None
     if colors is not None:
         mean_rgb = np.empty((num, 3), dtype=np.uint8)  # (V, 3)
         for axis in range(3):
-            channel = np.bincount(inverse, weights=colors[:, axis])[first:] * inv_counts
+            channel = np.bincount(groups, weights=colors[:, axis])[first:] * inv_counts
             mean_rgb[:, axis] = np.clip(np.rint(channel), 0, 255)
+    del groups
     if dropped:
         inverse -= 1
-    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[first:].astype(np.int64), point_to_voxel=inverse)
+    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[first:].astype(np.int64),
+                     point_to_voxel=inverse)
