@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import math
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -161,6 +162,22 @@ def peak_growth(fn: Callable[[], object]) -> int:
     peak = _status_kb("VmHWM") * 1024
     del result
     return max(0, peak - before)
+
+
+def traced_peak(fn: Callable[[], object]) -> int:
+    """Bytes by which memory allocated through Python (numpy arrays included) peaked above its level before
+    ``fn`` ran once. Steadier than ``peak_growth``, which moves by MiBs from run to run as the C allocator
+    reuses freed memory or not; blind to what C++ libraries (open3d, torch) allocate themselves."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+        del result
+    finally:
+        tracemalloc.stop()
+    return max(0, peak - base)
 
 
 def ms(t: Timing) -> str:
