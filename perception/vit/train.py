@@ -71,6 +71,8 @@ class TrainConfig:
     """Seed of initialisation, shuffling and augmentation."""
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     """Augmentation of training crops."""
+    init: str = ""
+    """Directory of a saved crop classifier to start from (continued training); empty starts from scratch."""
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -168,7 +170,7 @@ def accuracy(model: CropClassifier, data: CropSet, batch_size: int = 256) -> tup
     return right_cat / n, right_col / n
 
 
-def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | None = None) -> dict[str, float]:
+def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | None = None) -> dict[str, float | str]:
     """Train on the train split, save to ``out``, and return the val and test figures.
 
     Val accuracy is printed after every epoch to choose the recipe by; test is measured once, at the end.
@@ -178,9 +180,15 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
     train_set = cached_crops(dataset, "train", crop_config, cache_dir)
     val_set = cached_crops(dataset, "val", crop_config, cache_dir)
     test_set = cached_crops(dataset, "test", crop_config, cache_dir)
-    model = CropClassifier(
-        CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size)
-    )
+    if config.init:
+        model = CropClassifier.load(Path(config.init))
+        if model.config.categories != dataset.categories or model.config.colors != dataset.colors:
+            raise ValueError(f"--init {config.init}: expected the dataset's categories and colours, got "
+                             f"{model.config.categories} and {model.config.colors}")
+    else:
+        model = CropClassifier(
+            CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size)
+        )
     steps_per_epoch = -(-train_set.crops.shape[0] // config.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * steps_per_epoch)
@@ -205,7 +213,7 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         tqdm.write(f"epoch {epoch + 1}: val category {val_cat:.3f}, colour {val_col:.3f}")
     train_seconds = time.perf_counter() - start
     cat_acc, col_acc = accuracy(model, test_set)
-    metrics = {
+    metrics: dict[str, float | str] = {
         "test_category_accuracy": cat_acc,
         "test_color_accuracy": col_acc,
         "val_category_accuracy": val_cat,
@@ -216,6 +224,8 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         "train_seconds": train_seconds,
         "seed": config.seed,
         "epochs": config.epochs,
+        "lr": config.lr,
+        "init": config.init,
     }
     model.save(out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -228,10 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output model folder")
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
+    parser.add_argument("--init", default="", help="saved classifier to continue training from")
     parser.add_argument("--cache", default=None, help="folder to keep the cut crops in between runs")
     args = parser.parse_args(argv)
     cache = Path(args.cache) if args.cache else None
-    metrics = train(Dataset(args.data), Path(args.out), TrainConfig(epochs=args.epochs, seed=args.seed), cache)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, lr=args.lr, init=args.init)
+    metrics = train(Dataset(args.data), Path(args.out), config, cache)
     print(json.dumps(metrics, indent=2))
     return 0
 
