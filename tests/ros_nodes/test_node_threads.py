@@ -81,3 +81,27 @@ def test_no_nodes_is_refused() -> None:
 
     with pytest.raises(ValueError, match="at least one node"):
         NodeThreads([])
+
+
+def test_an_error_on_another_nodes_thread_stops_spin_and_is_raised_there(ros_domain_id: int) -> None:
+    import rclpy
+
+    from ros_nodes.node_threads import NodeThreads
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=ros_domain_id)
+    try:
+        calm = rclpy.create_node("calm", context=context)
+        failing = rclpy.create_node("failing", context=context)
+
+        def boom() -> None:
+            raise RuntimeError("boom")
+
+        failing.create_timer(0.05, boom)
+        spinner = NodeThreads([calm, failing], context=context)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="boom"):
+            spinner.spin()  # the calm node's executor, on this thread, is woken and stopped
+        assert time.monotonic() - start < 10
+    finally:
+        rclpy.try_shutdown(context=context)
