@@ -367,7 +367,7 @@ def _describe(
     proposals: list[ObjectProposal] = []
     new_label = np.full(num_clusters, -1, dtype=np.int64)
     for k in range(bounds.size - 1):
-        idx = member[bounds[k] : bounds[k + 1]].astype(np.int64)
+        idx = member[bounds[k] : bounds[k + 1]]  # a view: flatnonzero's rows are int64 already
         if idx.size < rules.min_points:
             continue
         outline = pre.points[voxel_order[voxel_bounds[k] : voxel_bounds[k + 1]]]
