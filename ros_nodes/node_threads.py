@@ -5,8 +5,8 @@ This gives composed nodes what a MultiThreadedExecutor gives nodes whose callbac
 a query is answered while perception integrates a frame. rclpy's MultiThreadedExecutor (the Kilted wheels)
 also re-yields a callback that still waits in its thread pool's queue, and while one waits its spin loop
 does not block but loops, holding the GIL (rclpy#1452, fixed upstream by rclpy#1547). On the 2-core
-machine that made a composed query take 1.1x to 1.9x the core path's time, from run to run; one executor
-per node thread does not loop (the bench's "ROS 2 end to end" row).
+machine the bench's "ROS 2 end to end" row gave 1.0x to 1.7x the core path's time over eight runs with it,
+and 1.06x to 1.14x with one executor per node thread, which does not loop.
 """
 
 from __future__ import annotations

@@ -63,8 +63,8 @@ class EngineConfig:
     qa_top_k: int = 10
     """Answers listed in ``AnswerResult.top_answers``."""
     int8: bool = False
-    """Run the text encoder's Linear layers as dynamic int8: a new query's text costs half the time on CPU
-    (the bench's text_int8 row). The object encoder, fusion and heads stay fp32, since the text encoder is
+    """Run the text encoder's Linear layers as dynamic int8: a new query's text is encoded about 1.7x faster
+    on CPU (the bench's text_int8 row). The object encoder, fusion and heads stay fp32, since the text encoder is
     where a cached query's time goes."""
 
     def __post_init__(self) -> None:
