@@ -50,12 +50,17 @@ class NodeThreads:
             thread.start()
             self._threads.append(thread)
 
-    def shutdown(self, timeout_s: float = 5.0) -> None:
-        """Stop every executor and join the background threads."""
+    def shutdown(self) -> None:
+        """Stop every executor and join the background threads once the callback each is in has returned.
+
+        There is no timeout: callers destroy the nodes next, and destroying a node under a running callback
+        (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV.
+        ``Executor.shutdown`` does not wait for that callback either: in the Kilted wheels it sets its flag
+        before the check that would wait, so it returns at once whatever its timeout."""
         for executor in self._executors:
-            executor.shutdown(timeout_sec=timeout_s)
+            executor.shutdown(timeout_sec=0)
         for thread in self._threads:
-            thread.join(timeout_s)
+            thread.join()
         self._threads.clear()
 
     def _spin_one(self, executor: Any) -> None:

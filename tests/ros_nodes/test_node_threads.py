@@ -3,6 +3,7 @@ stops every thread."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -104,4 +105,48 @@ def test_an_error_on_another_nodes_thread_stops_spin_and_is_raised_there(ros_dom
             spinner.spin()  # the calm node's executor, on this thread, is woken and stopped
         assert time.monotonic() - start < 10
     finally:
+        rclpy.try_shutdown(context=context)
+
+
+@pytest.mark.slow
+def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_returned(ros_domain_id: int) -> None:
+    """A SIGINT while perception integrates a frame: the caller destroys the nodes once spin returns, so spin
+    must wait for that callback however long it takes (longer than the 5 s join that once crashed launch)."""
+    import rclpy
+    from rclpy.executors import ExternalShutdownException
+
+    from ros_nodes.node_threads import NodeThreads
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=ros_domain_id)
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def long_frame() -> None:
+        if started.is_set():
+            return
+        started.set()
+        release.wait(30)
+        finished.set()
+
+    try:
+        idle = rclpy.create_node("idle", context=context)
+        busy = rclpy.create_node("busy", context=context)
+        busy.create_timer(0.01, long_frame)
+        spinner = NodeThreads([idle, busy], context=context)
+
+        def spin() -> None:
+            with contextlib.suppress(ExternalShutdownException):
+                spinner.spin()
+
+        main = threading.Thread(target=spin)
+        main.start()
+        assert started.wait(10)
+        rclpy.try_shutdown(context=context)
+        main.join(6.0)
+        assert main.is_alive() and not finished.is_set()
+        release.set()
+        main.join(10)
+        assert not main.is_alive() and finished.is_set()
+    finally:
+        release.set()
         rclpy.try_shutdown(context=context)
