@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.preprocess import to_legacy
+
+_DARK_SUM = 90.0
+"""Below this sum of r, g and b (0-255 each) a colour's chromaticity is mostly sensor noise."""
 
 
 @dataclass
@@ -22,6 +28,9 @@ class ClusterConfig:
     """Neighbours within ``eps`` for a point to be a core point."""
     min_cluster_size: int = 15
     """Smallest cluster kept, in downsampled points."""
+    max_chroma_step: float = 0.08
+    """When > 0, two neighbours whose chromaticities differ by more than this are not linked, so touching
+    objects of different colours come apart (see ``split_by_color``); 0 turns it off."""
 
     def __post_init__(self) -> None:
         if self.eps <= 0:
@@ -33,8 +42,11 @@ class ClusterConfig:
             )
 
 
-def cluster_points(points: np.ndarray, config: ClusterConfig | None = None) -> np.ndarray:
+def cluster_points(
+    points: np.ndarray, config: ClusterConfig | None = None, colors: np.ndarray | None = None
+) -> np.ndarray:
     """(V,) int64 cluster label of each point (V, 3), -1 for noise and clusters below the minimum size.
+    With ``colors`` (V, 3) uint8 and ``max_chroma_step`` > 0, clusters are also cut at colour edges.
 
     Labels are renumbered 0..K-1 in the order of each cluster's first point, so equal input gives equal output.
     """
@@ -43,7 +55,70 @@ def cluster_points(points: np.ndarray, config: ClusterConfig | None = None) -> n
     if not config.enabled or num == 0:
         return np.full(num, -1, dtype=np.int64)
     labels = np.asarray(to_legacy(points).cluster_dbscan(config.eps, config.min_points), dtype=np.int64)
+    if colors is not None and config.max_chroma_step > 0:
+        return split_by_color(points, colors, labels, config.eps, config.max_chroma_step, config.min_cluster_size)
     return relabel(labels, config.min_cluster_size)
+
+
+def split_by_color(
+    points: np.ndarray, colors: np.ndarray, labels: np.ndarray, radius: float, max_step: float, min_size: int
+) -> np.ndarray:
+    """(V,) int64 labels: each cluster of ``labels`` cut where neighbouring colours jump.
+
+    Points (V, 3) within ``radius`` metres of each other and in the same cluster stay linked when their
+    chromaticities (rgb / (r + g + b), which shading does not change) differ by at most ``max_step``, or
+    when either is too dark to tell (r + g + b below ``_DARK_SUM``). Then two parts of one cluster, each with
+    its horizontal centre inside the other's horizontal box, join again: one object's parts of another colour
+    (a plant's foliage over its pot, a book's pages between its covers) are nested so, two objects standing
+    side by side are not. Parts are renumbered like ``relabel``; noise (-1) stays noise.
+    """
+    clustered = np.flatnonzero(labels >= 0)
+    if clustered.size == 0 or not (colors[clustered] != colors[clustered[0]]).any():
+        return relabel(labels, min_size)  # one colour (a LiDAR cloud's grey) has no edge to cut
+    pairs = cKDTree(points[clustered]).query_pairs(radius, output_type="ndarray")  # (P, 2) rows of clustered
+    pairs = pairs[labels[clustered[pairs[:, 0]]] == labels[clustered[pairs[:, 1]]]]
+    rgb = colors[clustered].astype(np.float32)  # (C, 3)
+    total = rgb.sum(axis=1)  # (C,)
+    chroma = rgb / np.maximum(total, 1.0)[:, None]  # (C, 3)
+    step = np.linalg.norm(chroma[pairs[:, 0]] - chroma[pairs[:, 1]], axis=1)  # (P,)
+    dark = np.minimum(total[pairs[:, 0]], total[pairs[:, 1]]) < _DARK_SUM
+    part = _components(pairs[(step <= max_step) | dark], clustered.size)  # (C,)
+    part = _join_nested(points[clustered, :2], part, labels[clustered])
+    out = np.full(labels.shape[0], -1, dtype=np.int64)
+    out[clustered] = part
+    return relabel(out, min_size)
+
+
+def _components(edges: np.ndarray, num: int) -> np.ndarray:
+    """(num,) connected-component index of each node of the undirected graph ``edges`` (E, 2)."""
+    graph = csr_matrix((np.ones(edges.shape[0], dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(num, num))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def _join_nested(xy: np.ndarray, part: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """(C,) labels where the parts of each cluster that hold each other's horizontal centre are one part.
+
+    ``xy`` (C, 2) horizontal positions, ``part`` and ``cluster`` (C,) labels of the same points; every part
+    lies in one cluster.
+    """
+    ids, inverse = np.unique(part, return_inverse=True)
+    k = ids.size
+    lo = np.full((k, 2), np.inf)
+    hi = np.full((k, 2), -np.inf)
+    np.minimum.at(lo, inverse, xy)
+    np.maximum.at(hi, inverse, xy)
+    centre = (lo + hi) / 2  # (K, 2)
+    owner = np.empty(k, dtype=np.int64)
+    owner[inverse] = cluster
+    edges = []
+    for members in np.split(np.argsort(owner, kind="stable"), np.flatnonzero(np.diff(np.sort(owner))) + 1):
+        if members.size < 2:
+            continue
+        c, low, high = centre[members], lo[members], hi[members]
+        inside = ((c[:, None] >= low[None]) & (c[:, None] <= high[None])).all(-1)  # (M, M) centre i in box j
+        edges.append(members[np.argwhere(inside & inside.T)])
+    joined = _components(np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64), k)
+    return joined[inverse]
 
 
 def relabel(labels: np.ndarray, min_size: int) -> np.ndarray:

@@ -152,13 +152,14 @@ def extract_proposals(cloud: PointCloud, config: GeometryConfig | None = None) -
     pre, segmentation = pre.select(keep), segmentation.select(keep)
     pre.normals = estimate_normals(pre.points, config.preprocess.normals, segmentation.known_normals())
     segmentation = support_planes(pre.points, pre.normals, segmentation, config.planes)
-    labels = _cluster(pre.points, segmentation, config)
+    labels = _cluster(pre.points, pre.colors, segmentation, config)
     proposals, labels = _describe(cloud, pre, labels, config.proposals)
     return GeometryResult(proposals=proposals, planes=segmentation.planes, cloud=pre, point_label=labels)
 
 
-def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig) -> np.ndarray:
-    """(V,) int64 cluster label per downsampled point: objects on supports first, then furniture."""
+def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig) -> np.ndarray:
+    """(V,) int64 cluster label per downsampled point (V, 3), with colours (V, 3) uint8 to cut colour edges:
+    objects on supports first, then furniture."""
     rules = config.proposals
     # RANSAC's band also catches the lowest centimetre of what stands on a surface (a laptop's base);
     # inliers clearly above their fitted surface go back to the object points.
@@ -180,7 +181,7 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
 
     labels = np.full(points.shape[0], -1, dtype=np.int64)
     object_rows = np.flatnonzero(on_support >= 0)
-    object_labels = cluster_points(points[object_rows], config.clustering)
+    object_labels = cluster_points(points[object_rows], config.clustering, colors[object_rows])
     furniture = free & (on_support < 0)
     # Plane points sorted by x, so that each object's base is searched in a narrow x window rather than
     # over every plane point of the scene (the floor alone is most of a fused room).
@@ -216,7 +217,7 @@ def _cluster(points: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig)
             if plane.kind == HORIZONTAL and not plane.is_floor:
                 furniture |= (seg.point_plane == i) & (labels < 0)
     furniture_rows = np.flatnonzero(furniture)
-    furniture_labels = cluster_points(points[furniture_rows], config.clustering)
+    furniture_labels = cluster_points(points[furniture_rows], config.clustering, colors[furniture_rows])
     clustered = furniture_labels >= 0
     labels[furniture_rows[clustered]] = furniture_labels[clustered] + next_label
     if rules.supports_are_objects:

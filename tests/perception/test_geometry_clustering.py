@@ -1,0 +1,68 @@
+"""``cluster_points``: density clusters, cut at colour edges when asked, with one object's nested parts of
+another colour kept together."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perception.geometry.clustering import ClusterConfig, cluster_points
+
+RED, BLUE, GREEN, BROWN = (200, 30, 30), (30, 40, 200), (46, 110, 40), (150, 90, 50)
+
+
+def _block(lo: tuple[float, float, float], hi: tuple[float, float, float], rgb: tuple[int, int, int],
+           rng: np.random.Generator, num: int = 600) -> tuple[np.ndarray, np.ndarray]:
+    """``num`` points uniform in the box [lo, hi] (m) and their colours, with 3 units of sensor noise."""
+    points = rng.uniform(lo, hi, (num, 3)).astype(np.float32)
+    colors = np.clip(np.asarray(rgb) + rng.normal(0.0, 3.0, (num, 3)), 0, 255).astype(np.uint8)
+    return points, colors
+
+
+def _cloud(*blocks: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return np.vstack([b[0] for b in blocks]), np.vstack([b[1] for b in blocks])
+
+
+def _sizes(labels: np.ndarray) -> list[int]:
+    return sorted(np.bincount(labels[labels >= 0]).tolist())
+
+
+def test_touching_objects_of_different_colours_come_apart_only_with_the_colour_step() -> None:
+    rng = np.random.default_rng(0)
+    points, colors = _cloud(_block((0, 0, 0), (0.08, 0.08, 0.2), RED, rng),
+                            _block((0.09, 0, 0), (0.3, 0.2, 0.02), BLUE, rng))  # a bottle 1 cm from a laptop
+    assert _sizes(cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)) == [1200]
+    assert _sizes(cluster_points(points, ClusterConfig())) == [1200]  # no colours given
+    labels = cluster_points(points, ClusterConfig(), colors)  # the default step
+    assert _sizes(labels) == [600, 600]
+    assert len(set(labels[:600])) == 1 and len(set(labels[600:])) == 1
+
+
+def test_shading_and_dark_points_do_not_cut_an_object() -> None:
+    rng = np.random.default_rng(1)
+    lit = _block((0, 0, 0.1), (0.2, 0.2, 0.12), RED, rng)
+    shaded = _block((0, 0, 0), (0.2, 0.2, 0.1), tuple(int(c * 0.4) for c in RED), rng)  # the same red in shadow
+    screen = _block((0.2, 0, 0), (0.21, 0.2, 0.12), (18, 20, 24), rng)  # near black: its hue is noise
+    points, colors = _cloud(lit, shaded, screen)
+    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [1800]
+
+
+def test_nested_parts_of_another_colour_stay_one_object() -> None:
+    rng = np.random.default_rng(2)
+    pot = _block((-0.06, -0.06, 0), (0.06, 0.06, 0.12), BROWN, rng)
+    foliage = _block((-0.12, -0.12, 0.12), (0.12, 0.12, 0.3), GREEN, rng, num=1500)
+    pages = _block((-0.08, -0.1, 0.004), (0.08, 0.1, 0.026), (235, 230, 215), rng)
+    covers = _cloud(_block((-0.08, -0.1, 0), (0.08, 0.1, 0.003), RED, rng),
+                    _block((-0.08, -0.1, 0.027), (0.08, 0.1, 0.03), RED, rng))
+    points, colors = _cloud(pot, foliage)
+    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [2100]
+    points, colors = _cloud(pages, covers)
+    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [1800]
+
+
+def test_objects_of_one_colour_keep_their_density_clusters() -> None:
+    rng = np.random.default_rng(3)
+    points, colors = _cloud(_block((0, 0, 0), (0.1, 0.1, 0.1), RED, rng),
+                            _block((0.5, 0, 0), (0.6, 0.1, 0.1), RED, rng))
+    plain = cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)
+    assert _sizes(plain) == [600, 600]
+    np.testing.assert_array_equal(cluster_points(points, ClusterConfig(), colors), plain)
