@@ -196,11 +196,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--by-category", action="store_true", help="also print recall@0.5 per category")
     parser.add_argument("--view-support-margin", type=float, default=None,
                         help="views: ProposalConfig.support_margin in metres (default: rgbd_view_config's)")
+    parser.add_argument("--chroma-step", type=float, default=None,
+                        help="ClusterConfig.max_chroma_step for scenes and views (0: no colour split)")
     args = parser.parse_args(argv)
-    view_config = rgbd_view_config()
+    config, view_config = GeometryConfig(), rgbd_view_config()
     if args.view_support_margin is not None:
         view_config.proposals = replace(view_config.proposals, support_margin=args.view_support_margin)
-    report = evaluate_proposals(args.data, args.split, view_config=view_config, max_scenes=args.max_scenes,
+    if args.chroma_step is not None:
+        for each in (config, view_config):
+            each.clustering = replace(each.clustering, max_chroma_step=args.chroma_step)
+    report = evaluate_proposals(args.data, args.split, config, view_config, max_scenes=args.max_scenes,
                                 views=not args.no_views, min_points=args.min_points,
                                 denoise=DepthDenoiseConfig(enabled=not args.raw_depth))
     out: dict[str, dict[str, object]] = {"scenes": dict(report.scenes.summary()), "views": dict(report.views.summary())}

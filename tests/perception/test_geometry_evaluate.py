@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from perception.geometry.evaluate import evaluate_proposals, main, score_proposals
@@ -69,3 +70,20 @@ def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:
     printed = json.loads(capsys.readouterr().out)
     assert printed["scenes"]["recall@0.5"] == 1.0 and printed["views"]["clouds"] == 0
     assert printed["scenes"]["recall@0.5 by category"] == {"box": 1.0}
+
+
+
+def test_chroma_step_option_reaches_both_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import perception.geometry.evaluate as evaluate
+
+    _write_dataset(tmp_path)
+    seen = []
+
+    def recording(root, split, config, view_config, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((config.clustering.max_chroma_step, view_config.clustering.max_chroma_step))
+        return evaluate_proposals(root, split, config, view_config, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate_proposals", recording)
+    main(["--data", str(tmp_path), "--split", "test", "--no-views"])
+    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--chroma-step", "0"])
+    assert seen == [(0.08, 0.08), (0.0, 0.0)]
