@@ -72,26 +72,40 @@ def split_by_color(
     (a plant's foliage over its pot, a book's pages between its covers) are nested so, two objects standing
     side by side are not. Parts are renumbered like ``relabel``; noise (-1) stays noise.
     """
+    num = int(labels.max(initial=-1)) + 1
     clustered = np.flatnonzero(labels >= 0)
-    if clustered.size == 0 or not (colors[clustered] != colors[clustered[0]]).any():
-        return relabel(labels, min_size)  # one colour (a LiDAR cloud's grey) has no edge to cut
-    pairs = cKDTree(points[clustered]).query_pairs(radius, output_type="ndarray")  # (P, 2) rows of clustered
-    pairs = pairs[labels[clustered[pairs[:, 0]]] == labels[clustered[pairs[:, 1]]]]
     rgb = colors[clustered].astype(np.float32)  # (C, 3)
     total = rgb.sum(axis=1)  # (C,)
     chroma = rgb / np.maximum(total, 1.0)[:, None]  # (C, 3)
-    step = np.linalg.norm(chroma[pairs[:, 0]] - chroma[pairs[:, 1]], axis=1)  # (P,)
-    dark = np.minimum(total[pairs[:, 0]], total[pairs[:, 1]]) < _DARK_SUM
-    part = _components(pairs[(step <= max_step) | dark], clustered.size)  # (C,)
-    part = _join_nested(points[clustered, :2], part, labels[clustered])
-    out = np.full(labels.shape[0], -1, dtype=np.int64)
-    out[clustered] = part
+    # A cluster too small to keep is dropped whole anyway, and one whose bright chromaticities lie in a box
+    # no wider than a step (a LiDAR cloud's grey, most single objects) has no edge to cut: both skip the
+    # neighbour search, which is most of the cost.
+    bright = total >= _DARK_SUM
+    lo, hi = _bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
+    spread = np.linalg.norm(np.where(hi >= lo, hi - lo, 0.0), axis=1)  # (num,) 0 with no bright point
+    cuttable = (spread > max_step) & (np.bincount(labels[clustered], minlength=num) >= min_size)
+    keep = cuttable[labels[clustered]]
+    mixed, total, chroma = clustered[keep], total[keep], chroma[keep]
+    out = labels.copy()
+    if mixed.size:
+        cluster = labels[mixed]  # (M,)
+        pairs = cKDTree(points[mixed], balanced_tree=False, compact_nodes=False).query_pairs(
+            radius, output_type="ndarray")  # (P, 2) rows of mixed
+        i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
+        del pairs  # the largest array here: a frame's clusters give a few hundred thousand pairs
+        same = cluster[i] == cluster[j]
+        i, j = i[same], j[same]
+        diff = chroma[i] - chroma[j]  # (P, 3)
+        linked = (np.einsum("pc,pc->p", diff, diff) <= np.float32(max_step) ** 2) | (
+            np.minimum(total[i], total[j]) < _DARK_SUM)
+        part = _components(i[linked], j[linked], mixed.size)  # (M,)
+        out[mixed] = num + _join_nested(points[mixed, :2], part, cluster)  # past every skipped cluster's label
     return relabel(out, min_size)
 
 
-def _components(edges: np.ndarray, num: int) -> np.ndarray:
-    """(num,) connected-component index of each node of the undirected graph ``edges`` (E, 2)."""
-    graph = csr_matrix((np.ones(edges.shape[0], dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(num, num))
+def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
+    """(num,) connected-component index of each node of the undirected graph with edges (i[e], j[e])."""
+    graph = csr_matrix((np.ones(i.shape[0], dtype=np.int8), (i, j)), shape=(num, num))
     return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
@@ -103,10 +117,7 @@ def _join_nested(xy: np.ndarray, part: np.ndarray, cluster: np.ndarray) -> np.nd
     """
     ids, inverse = np.unique(part, return_inverse=True)
     k = ids.size
-    lo = np.full((k, 2), np.inf)
-    hi = np.full((k, 2), -np.inf)
-    np.minimum.at(lo, inverse, xy)
-    np.maximum.at(hi, inverse, xy)
+    lo, hi = _bounds(xy, inverse, k)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
     owner = np.empty(k, dtype=np.int64)
     owner[inverse] = cluster
@@ -117,8 +128,22 @@ def _join_nested(xy: np.ndarray, part: np.ndarray, cluster: np.ndarray) -> np.nd
         c, low, high = centre[members], lo[members], hi[members]
         inside = ((c[:, None] >= low[None]) & (c[:, None] <= high[None])).all(-1)  # (M, M) centre i in box j
         edges.append(members[np.argwhere(inside & inside.T)])
-    joined = _components(np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64), k)
-    return joined[inverse]
+    pairs = np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
+    return _components(pairs[:, 0], pairs[:, 1], k)[inverse]
+
+
+def _bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group minimum and maximum (num, D) of ``values`` (N, D), group index (N,) in [0, num); a group with
+    no row gets +inf / -inf. Sorted reductions: ``np.minimum.at`` took several times as long."""
+    lo = np.full((num, values.shape[1]), np.inf, dtype=values.dtype)
+    hi = np.full((num, values.shape[1]), -np.inf, dtype=values.dtype)
+    if group.size == 0:
+        return lo, hi
+    order = np.argsort(group, kind="stable")
+    present, starts = np.unique(group[order], return_index=True)
+    lo[present] = np.minimum.reduceat(values[order], starts, axis=0)
+    hi[present] = np.maximum.reduceat(values[order], starts, axis=0)
+    return lo, hi
 
 
 def relabel(labels: np.ndarray, min_size: int) -> np.ndarray:
