@@ -87,20 +87,34 @@ def split_by_color(
     keep = cuttable[labels[clustered]]
     mixed, total, chroma = clustered[keep], total[keep], chroma[keep]
     out = labels.copy()
-    if mixed.size:
-        cluster = labels[mixed]  # (M,)
-        pairs = cKDTree(points[mixed], balanced_tree=False, compact_nodes=False).query_pairs(
-            radius, output_type="ndarray")  # (P, 2) rows of mixed
-        i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
-        del pairs  # the largest array here: a frame's clusters give a few hundred thousand pairs
-        same = cluster[i] == cluster[j]
-        i, j = i[same], j[same]
-        diff = chroma[i] - chroma[j]  # (P, 3)
-        linked = (np.einsum("pc,pc->p", diff, diff) <= np.float32(max_step) ** 2) | (
-            np.minimum(total[i], total[j]) < _DARK_SUM)
-        part = _components(i[linked], j[linked], mixed.size)  # (M,)
-        out[mixed] = num + _join_nested(points[mixed, :2], part, cluster)  # past every skipped cluster's label
+    next_label = num  # parts take labels past every skipped cluster's
+    # One cluster at a time: no pair between two clusters is searched, and the pair arrays (a frame's
+    # largest cluster gives about a hundred thousand) are the largest cluster's, not all of them at once.
+    order = np.argsort(labels[mixed], kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(labels[mixed][order])) + 1):
+        if group.size == 0:
+            continue
+        rows = mixed[group]
+        part = _color_parts(points[rows], chroma[group], total[group], radius, max_step)
+        part = _join_nested(points[rows, :2], part)
+        out[rows] = next_label + part
+        next_label += int(part.max()) + 1
     return relabel(out, min_size)
+
+
+def _color_parts(
+    points: np.ndarray, chroma: np.ndarray, total: np.ndarray, radius: float, max_step: float
+) -> np.ndarray:
+    """(R,) int64 part index of each point (R, 3) of one cluster: the connected parts of the graph linking
+    points within ``radius`` whose chromaticities (R, 3) differ by at most ``max_step`` or whose r + g + b
+    sums ``total`` (R,) fall below ``_DARK_SUM`` for either."""
+    pairs = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
+    i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)  # (P,) each
+    del pairs
+    diff = chroma[i] - chroma[j]  # (P, 3)
+    linked = (np.einsum("pc,pc->p", diff, diff) <= np.float32(max_step) ** 2) | (
+        np.minimum(total[i], total[j]) < _DARK_SUM)
+    return _components(i[linked], j[linked], points.shape[0])
 
 
 def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
@@ -109,27 +123,15 @@ def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
     return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
-def _join_nested(xy: np.ndarray, part: np.ndarray, cluster: np.ndarray) -> np.ndarray:
-    """(C,) labels where the parts of each cluster that hold each other's horizontal centre are one part.
-
-    ``xy`` (C, 2) horizontal positions, ``part`` and ``cluster`` (C,) labels of the same points; every part
-    lies in one cluster.
-    """
+def _join_nested(xy: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """(R,) labels 0..K-1 where the parts of one cluster that hold each other's horizontal centre are one
+    part; ``xy`` (R, 2) horizontal positions, ``part`` (R,) labels of the same points."""
     ids, inverse = np.unique(part, return_inverse=True)
-    k = ids.size
-    lo, hi = _bounds(xy, inverse, k)  # (K, 2) each
+    lo, hi = _bounds(xy, inverse, ids.size)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
-    owner = np.empty(k, dtype=np.int64)
-    owner[inverse] = cluster
-    edges = []
-    for members in np.split(np.argsort(owner, kind="stable"), np.flatnonzero(np.diff(np.sort(owner))) + 1):
-        if members.size < 2:
-            continue
-        c, low, high = centre[members], lo[members], hi[members]
-        inside = ((c[:, None] >= low[None]) & (c[:, None] <= high[None])).all(-1)  # (M, M) centre i in box j
-        edges.append(members[np.argwhere(inside & inside.T)])
-    pairs = np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
-    return _components(pairs[:, 0], pairs[:, 1], k)[inverse]
+    inside = ((centre[:, None] >= lo[None]) & (centre[:, None] <= hi[None])).all(-1)  # (K, K) centre i in box j
+    joined = np.argwhere(inside & inside.T)  # (E, 2)
+    return _components(joined[:, 0], joined[:, 1], ids.size)[inverse]
 
 
 def _bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
