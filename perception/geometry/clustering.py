@@ -118,20 +118,22 @@ def _color_parts(
 
 
 def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
-    """(num,) connected-component index of each node of the undirected graph with edges (i[e], j[e])."""
+    """(num,) connected-component index 0..K-1 of each node of the undirected graph with edges (i[e], j[e])."""
     graph = csr_matrix((np.ones(i.shape[0], dtype=np.int8), (i, j)), shape=(num, num))
     return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
 def _join_nested(xy: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """(R,) labels 0..K-1 where the parts of one cluster that hold each other's horizontal centre are one
-    part; ``xy`` (R, 2) horizontal positions, ``part`` (R,) labels of the same points."""
-    ids, inverse = np.unique(part, return_inverse=True)
-    lo, hi = _bounds(xy, inverse, ids.size)  # (K, 2) each
+    """(R,) labels where the parts of one cluster that hold each other's horizontal centre are one part;
+    ``xy`` (R, 2) horizontal positions, ``part`` (R,) labels 0..K-1 of the same points."""
+    num = int(part.max()) + 1
+    if num == 1:
+        return part  # one colour throughout: nothing to join
+    lo, hi = _bounds(xy, part, num)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
     inside = ((centre[:, None] >= lo[None]) & (centre[:, None] <= hi[None])).all(-1)  # (K, K) centre i in box j
     joined = np.argwhere(inside & inside.T)  # (E, 2)
-    return _components(joined[:, 0], joined[:, 1], ids.size)[inverse]
+    return _components(joined[:, 0], joined[:, 1], num)[part]
 
 
 def _bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
