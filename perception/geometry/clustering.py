@@ -88,8 +88,8 @@ def split_by_color(
     mixed, total, chroma = clustered[keep], total[keep], chroma[keep]
     out = labels.copy()
     next_label = num  # parts take labels past every skipped cluster's
-    # One cluster at a time: no pair between two clusters is searched, and the pair arrays (a frame's
-    # largest cluster gives about a hundred thousand) are the largest cluster's, not all of them at once.
+    # One cluster at a time: no pair between two clusters is searched, and the largest pair arrays held are
+    # the largest cluster's, not every cluster's at once.
     order = np.argsort(labels[mixed], kind="stable")
     for group in np.split(order, np.flatnonzero(np.diff(labels[mixed][order])) + 1):
         if group.size == 0:
