@@ -66,3 +66,16 @@ def test_objects_of_one_colour_keep_their_density_clusters() -> None:
     plain = cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)
     assert _sizes(plain) == [600, 600]
     np.testing.assert_array_equal(cluster_points(points, ClusterConfig(), colors), plain)
+
+
+def test_an_object_inside_a_larger_one_of_another_colour_stays_apart() -> None:
+    """A bottle standing in a shelf's bay lies inside the shelf's horizontal box, but the shelf's centre is not
+    inside the bottle's: only parts that each hold the other's centre are one object."""
+    rng = np.random.default_rng(4)
+    shelf = _cloud(_block((0, 0, 0), (0.6, 0.03, 0.5), BROWN, rng),  # back
+                   _block((0, 0, 0), (0.03, 0.3, 0.5), BROWN, rng),  # sides
+                   _block((0.57, 0, 0), (0.6, 0.3, 0.5), BROWN, rng))
+    bottle = _block((0.1, 0.035, 0.0), (0.16, 0.095, 0.25), BLUE, rng)  # touching the back
+    points, colors = _cloud(shelf, bottle)
+    assert _sizes(cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)) == [2400]
+    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [600, 1800]
