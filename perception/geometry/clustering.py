@@ -67,10 +67,11 @@ def split_by_color(
 
     Points (V, 3) within ``radius`` metres of each other and in the same cluster stay linked when their
     chromaticities (rgb / (r + g + b), which shading does not change) differ by at most ``max_step``, or
-    when either is too dark to tell (r + g + b below ``_DARK_SUM``). Then two parts of one cluster, each with
-    its horizontal centre inside the other's horizontal box, join again: one object's parts of another colour
-    (a plant's foliage over its pot, a book's pages between its covers) are nested so, two objects standing
-    side by side are not. Parts are renumbered like ``relabel``; noise (-1) stays noise.
+    when either is too dark to tell (r + g + b below ``_DARK_SUM``). Two parts of one cluster then join again
+    when their mean colours are within a step (one object's pieces that only a band of blended colour kept
+    apart), or when each holds the other's horizontal centre: one object's parts of another colour (a plant's
+    foliage over its pot, a book's pages between its covers) are nested so, two objects standing side by side
+    are not. Parts are renumbered like ``relabel``; noise (-1) stays noise.
     """
     num = int(labels.max(initial=-1)) + 1
     clustered = np.flatnonzero(labels >= 0)
@@ -96,7 +97,7 @@ def split_by_color(
             continue
         rows = mixed[group]
         part = _color_parts(points[rows], chroma[group], total[group], radius, max_step)
-        part = _join_nested(points[rows, :2], part)
+        part = _join_parts(points[rows, :2], chroma[group], total[group] >= _DARK_SUM, part, max_step)
         out[rows] = next_label + part
         next_label += int(part.max()) + 1
     return relabel(out, min_size)
@@ -123,16 +124,27 @@ def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
     return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
-def _join_nested(xy: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """(R,) labels where the parts of one cluster that hold each other's horizontal centre are one part;
-    ``xy`` (R, 2) horizontal positions, ``part`` (R,) labels 0..K-1 of the same points."""
+def _join_parts(
+    xy: np.ndarray, chroma: np.ndarray, bright: np.ndarray, part: np.ndarray, max_step: float
+) -> np.ndarray:
+    """(R,) labels where the parts of one cluster that share a colour or are nested are one part.
+
+    ``xy`` (R, 2) horizontal positions, ``chroma`` (R, 3) chromaticities, ``bright`` (R,) whether a point's
+    colour counts, ``part`` (R,) labels 0..K-1 of the same points. Two parts join when the mean chromaticities
+    of their bright points differ by at most ``max_step``, or when each holds the other's horizontal centre.
+    """
     num = int(part.max()) + 1
     if num == 1:
         return part  # one colour throughout: nothing to join
     lo, hi = _bounds(xy, part, num)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
     inside = ((centre[:, None] >= lo[None]) & (centre[:, None] <= hi[None])).all(-1)  # (K, K) centre i in box j
-    joined = np.argwhere(inside & inside.T)  # (E, 2)
+    counts = np.bincount(part[bright], minlength=num)  # (K,)
+    sums = np.stack([np.bincount(part[bright], weights=chroma[bright, c], minlength=num) for c in range(3)], axis=1)
+    mean = sums / np.maximum(counts, 1)[:, None]  # (K, 3)
+    close = ((mean[:, None] - mean[None]) ** 2).sum(-1) <= max_step**2  # (K, K)
+    close &= (counts[:, None] > 0) & (counts[None, :] > 0)  # a part with no bright point has no colour to share
+    joined = np.argwhere((inside & inside.T) | close)  # (E, 2)
     return _components(joined[:, 0], joined[:, 1], num)[part]
 
 

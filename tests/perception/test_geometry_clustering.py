@@ -79,3 +79,16 @@ def test_an_object_inside_a_larger_one_of_another_colour_stays_apart() -> None:
     points, colors = _cloud(shelf, bottle)
     assert _sizes(cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)) == [2400]
     assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [600, 1800]
+
+
+def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
+    """Voxels on an edge average two colours; a band of them can cut an object into pieces of its own colour,
+    and those pieces are one object again (a red fragment of a red chair was once grounded as "the red can")."""
+    rng = np.random.default_rng(5)
+    left = _block((0, 0, 0), (0.1, 0.1, 0.1), RED, rng)
+    band = _block((0.1, 0, 0), (0.15, 0.1, 0.1), (115, 35, 115), rng, num=300)  # red averaged with blue
+    right = _block((0.15, 0, 0), (0.3, 0.1, 0.1), RED, rng)
+    points, colors = _cloud(left, band, right)
+    labels = cluster_points(points, ClusterConfig(), colors)
+    assert len(set(labels[:600]) | set(labels[900:])) == 1
+    assert _sizes(labels) == [300, 1200]
