@@ -28,9 +28,11 @@ class ClusterConfig:
     """Neighbours within ``eps`` for a point to be a core point."""
     min_cluster_size: int = 15
     """Smallest cluster kept, in downsampled points."""
-    max_chroma_step: float = 0.08
-    """When > 0, two neighbours whose chromaticities differ by more than this are not linked, so touching
-    objects of different colours come apart (see ``split_by_color``); 0 turns it off."""
+    max_chroma_step: float = 0.0
+    """When > 0 (``rgbd_view_config`` uses 0.08), two neighbours whose chromaticities differ by more than this
+    are not linked, so touching objects of different colours come apart (see ``split_by_color``). Off by
+    default: on fused maps it left a small red piece of a red chair that the live three-process test chose as
+    "the red can"."""
 
     def __post_init__(self) -> None:
         if self.eps <= 0:

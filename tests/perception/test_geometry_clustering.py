@@ -7,6 +7,8 @@ import numpy as np
 
 from perception.geometry.clustering import ClusterConfig, cluster_points
 
+SPLIT = ClusterConfig(max_chroma_step=0.08)  # rgbd_view_config's step
+PLAIN = ClusterConfig(max_chroma_step=0.0)  # the default
 RED, BLUE, GREEN, BROWN = (200, 30, 30), (30, 40, 200), (46, 110, 40), (150, 90, 50)
 
 
@@ -30,9 +32,9 @@ def test_touching_objects_of_different_colours_come_apart_only_with_the_colour_s
     rng = np.random.default_rng(0)
     points, colors = _cloud(_block((0, 0, 0), (0.08, 0.08, 0.2), RED, rng),
                             _block((0.09, 0, 0), (0.3, 0.2, 0.02), BLUE, rng))  # a bottle 1 cm from a laptop
-    assert _sizes(cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)) == [1200]
-    assert _sizes(cluster_points(points, ClusterConfig())) == [1200]  # no colours given
-    labels = cluster_points(points, ClusterConfig(), colors)  # the default step
+    assert _sizes(cluster_points(points, PLAIN, colors)) == [1200]
+    assert _sizes(cluster_points(points, PLAIN)) == [1200]  # no colours given
+    labels = cluster_points(points, SPLIT, colors)  # the default step
     assert _sizes(labels) == [600, 600]
     assert len(set(labels[:600])) == 1 and len(set(labels[600:])) == 1
 
@@ -43,7 +45,7 @@ def test_shading_and_dark_points_do_not_cut_an_object() -> None:
     shaded = _block((0, 0, 0), (0.2, 0.2, 0.1), tuple(int(c * 0.4) for c in RED), rng)  # the same red in shadow
     screen = _block((0.2, 0, 0), (0.21, 0.2, 0.12), (18, 20, 24), rng)  # near black: its hue is noise
     points, colors = _cloud(lit, shaded, screen)
-    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [1800]
+    assert _sizes(cluster_points(points, SPLIT, colors)) == [1800]
 
 
 def test_nested_parts_of_another_colour_stay_one_object() -> None:
@@ -54,18 +56,18 @@ def test_nested_parts_of_another_colour_stay_one_object() -> None:
     covers = _cloud(_block((-0.08, -0.1, 0), (0.08, 0.1, 0.003), RED, rng),
                     _block((-0.08, -0.1, 0.027), (0.08, 0.1, 0.03), RED, rng))
     points, colors = _cloud(pot, foliage)
-    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [2100]
+    assert _sizes(cluster_points(points, SPLIT, colors)) == [2100]
     points, colors = _cloud(pages, covers)
-    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [1800]
+    assert _sizes(cluster_points(points, SPLIT, colors)) == [1800]
 
 
 def test_objects_of_one_colour_keep_their_density_clusters() -> None:
     rng = np.random.default_rng(3)
     points, colors = _cloud(_block((0, 0, 0), (0.1, 0.1, 0.1), RED, rng),
                             _block((0.5, 0, 0), (0.6, 0.1, 0.1), RED, rng))
-    plain = cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)
+    plain = cluster_points(points, PLAIN, colors)
     assert _sizes(plain) == [600, 600]
-    np.testing.assert_array_equal(cluster_points(points, ClusterConfig(), colors), plain)
+    np.testing.assert_array_equal(cluster_points(points, SPLIT, colors), plain)
 
 
 def test_an_object_inside_a_larger_one_of_another_colour_stays_apart() -> None:
@@ -77,8 +79,8 @@ def test_an_object_inside_a_larger_one_of_another_colour_stays_apart() -> None:
                    _block((0.57, 0, 0), (0.6, 0.3, 0.5), BROWN, rng))
     bottle = _block((0.1, 0.035, 0.0), (0.16, 0.095, 0.25), BLUE, rng)  # touching the back
     points, colors = _cloud(shelf, bottle)
-    assert _sizes(cluster_points(points, ClusterConfig(max_chroma_step=0.0), colors)) == [2400]
-    assert _sizes(cluster_points(points, ClusterConfig(), colors)) == [600, 1800]
+    assert _sizes(cluster_points(points, PLAIN, colors)) == [2400]
+    assert _sizes(cluster_points(points, SPLIT, colors)) == [600, 1800]
 
 
 def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
@@ -89,6 +91,6 @@ def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
     band = _block((0.1, 0, 0), (0.15, 0.1, 0.1), (115, 35, 115), rng, num=300)  # red averaged with blue
     right = _block((0.15, 0, 0), (0.3, 0.1, 0.1), RED, rng)
     points, colors = _cloud(left, band, right)
-    labels = cluster_points(points, ClusterConfig(), colors)
+    labels = cluster_points(points, SPLIT, colors)
     assert len(set(labels[:600]) | set(labels[900:])) == 1
     assert _sizes(labels) == [300, 1200]
