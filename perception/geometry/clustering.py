@@ -31,8 +31,8 @@ class ClusterConfig:
     max_chroma_step: float = 0.0
     """When > 0 (``rgbd_view_config`` uses 0.08), two neighbours whose chromaticities differ by more than this
     are not linked, so touching objects of different colours come apart (see ``split_by_color``). Off by
-    default: on fused maps it left a small red piece of a red chair that the live three-process test chose as
-    "the red can"."""
+    default until fused maps have been checked with it: the live three-process test's "red can" failure,
+    first seen with it on, recurred with it off, and is not understood."""
 
     def __post_init__(self) -> None:
         if self.eps <= 0:
