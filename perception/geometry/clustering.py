@@ -84,7 +84,7 @@ def split_by_color(
     # no wider than a step (a LiDAR cloud's grey, most single objects) has no edge to cut: both skip the
     # neighbour search, which is most of the cost.
     bright = total >= _DARK_SUM
-    lo, hi = _bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
+    lo, hi = group_bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
     spread = np.linalg.norm(np.where(hi >= lo, hi - lo, 0.0), axis=1)  # (num,) 0 with no bright point
     cuttable = (spread > max_step) & (np.bincount(labels[clustered], minlength=num) >= min_size)
     keep = cuttable[labels[clustered]]
@@ -138,7 +138,7 @@ def _join_parts(
     num = int(part.max()) + 1
     if num == 1:
         return part  # one colour throughout: nothing to join
-    lo, hi = _bounds(xy, part, num)  # (K, 2) each
+    lo, hi = group_bounds(xy, part, num)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
     inside = ((centre[:, None] >= lo[None]) & (centre[:, None] <= hi[None])).all(-1)  # (K, K) centre i in box j
     counts = np.bincount(part[bright], minlength=num)  # (K,)
@@ -150,7 +150,7 @@ def _join_parts(
     return _components(joined[:, 0], joined[:, 1], num)[part]
 
 
-def _bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
+def group_bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-group minimum and maximum (num, D) of ``values`` (N, D), group index (N,) in [0, num); a group with
     no row gets +inf / -inf. Sorted reductions: ``np.minimum.at`` took several times as long."""
     lo = np.full((num, values.shape[1]), np.inf, dtype=values.dtype)

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
 from perception.geometry.appearance import hsv_histogram
-from perception.geometry.clustering import ClusterConfig, cluster_points
+from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box
 from perception.geometry.planes import (
@@ -242,10 +242,7 @@ def _join_stacked_fragments(
         return
     ids, inverse = np.unique(labels[furniture], return_inverse=True)
     k = ids.size
-    lo = np.full((k, 3), np.inf)
-    hi = np.full((k, 3), -np.inf)
-    np.minimum.at(lo, inverse, points[furniture])
-    np.maximum.at(hi, inverse, points[furniture])
+    lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
     thin = ((hi[:, :2] - lo[:, :2]) <= rules.fragment_width).all(axis=1)  # (K,)
     center = (lo[:, :2] + hi[:, :2]) / 2  # (K, 2)
     over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)

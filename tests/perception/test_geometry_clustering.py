@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from perception.geometry.clustering import ClusterConfig, cluster_points
+from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
 
 SPLIT = ClusterConfig(max_chroma_step=0.08)  # rgbd_view_config's step
 PLAIN = ClusterConfig(max_chroma_step=0.0)  # the default
@@ -94,3 +94,18 @@ def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
     labels = cluster_points(points, SPLIT, colors)
     assert len(set(labels[:600]) | set(labels[900:])) == 1
     assert _sizes(labels) == [300, 1200]
+
+
+def test_group_bounds_equal_per_group_min_and_max_and_leave_empty_groups_infinite() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(200, 3)).astype(np.float32)
+    group = rng.integers(0, 6, size=200)
+    group[group == 4] = 5  # group 4 has no row
+    lo, hi = group_bounds(values, group, 7)
+    for g in range(7):
+        rows = values[group == g]
+        if rows.size:
+            np.testing.assert_array_equal(lo[g], rows.min(axis=0))
+            np.testing.assert_array_equal(hi[g], rows.max(axis=0))
+        else:
+            assert np.isinf(lo[g]).all() and np.isinf(hi[g]).all() and (lo[g] > hi[g]).all()
