@@ -223,6 +223,7 @@ def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, con
     if rules.supports_are_objects:
         _attach_undersides(points, labels, seg, next_label, rules)
     _join_stacked_fragments(points, labels, next_label, config.clustering.eps, rules)
+    _drop_floating_fragments(points, labels, next_label, seg, support_patches, config.clustering.eps, rules)
     return labels
 
 
@@ -252,6 +253,47 @@ def _join_stacked_fragments(
     lowest = np.full(k, k, dtype=np.int64)
     np.minimum.at(lowest, component, np.arange(k))
     labels[furniture] = ids[lowest[component][inverse]]  # each group takes its lowest label: order-independent
+
+
+def _drop_floating_fragments(
+    points: np.ndarray,
+    labels: np.ndarray,
+    first_furniture: int,
+    seg: PlaneSegmentation,
+    supports: list[SupportPlane],
+    eps: float,
+    rules: ProposalConfig,
+) -> None:
+    """Unlabel each thin furniture cluster that rests on nothing (in place on ``labels``).
+
+    A view that sees only the top of a chair back over a table, the rest of the chair hidden behind it,
+    leaves a can-sized piece in the air, which grounding then takes for a small object ("the red can" was
+    answered with a red chair's back in the live ROS test). Nothing floats: a cluster no wider than
+    ``fragment_width`` that the stacked-fragment join left alone, whose lowest point is more than
+    ``max_float`` above the floor and above every support under it, with no point at all in the
+    ``max_float`` below it, is part of something hidden. A bottle on a shelf board too small or too
+    edge-on to be found as a support still has the board's points under it.
+    """
+    floors = [plane for plane in seg.planes if plane.is_floor]
+    furniture = np.flatnonzero(labels >= first_furniture)
+    if not floors or furniture.size == 0:
+        return  # without a floor, what floats cannot be told
+    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    lo, hi = group_bounds(points[furniture], inverse, ids.size)  # (K, 3) each
+    thin = np.flatnonzero(((hi[:, :2] - lo[:, :2]) <= rules.fragment_width).all(axis=1))
+    for k in thin:
+        rows = furniture[inverse == k]
+        cluster = points[rows]
+        if min(float(floor.signed_distance(cluster).min()) for floor in floors) <= rules.max_float:
+            continue
+        if any(-0.05 <= float(plane.signed_distance(cluster).min()) <= rules.max_float
+               and plane.covers(cluster).mean() > 0.5 for plane in supports):
+            continue  # within the same 5 cm tolerance below a board as _gap_below
+        low, high = lo[k] - eps, hi[k] + eps
+        beneath = ((points[:, :2] >= low[:2]) & (points[:, :2] <= high[:2])).all(axis=1) & (
+            (points[:, 2] < lo[k, 2]) & (points[:, 2] >= lo[k, 2] - rules.max_float))
+        if not beneath.any():
+            labels[rows] = -1
 
 
 def _attach_undersides(
