@@ -79,8 +79,10 @@ def preprocess(quick: bool) -> list[Row]:
 
         def peer(c: PointCloud = cloud) -> object:
             return plain_open3d_chain(c.xyz, c.rgb)
+
         def ours_without_split(c: PointCloud = cloud) -> object:
             return extract_proposals(c, without_split)
+
         t_ours, t_peer = timed_pair(ours, peer, repeats)
         # What the colour split (ClusterConfig.max_chroma_step) costs, in rounds of its own.
         t_split, t_unsplit = timed_pair(ours, ours_without_split, max(1, repeats // 2))

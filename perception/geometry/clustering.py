@@ -28,11 +28,9 @@ class ClusterConfig:
     """Neighbours within ``eps`` for a point to be a core point."""
     min_cluster_size: int = 15
     """Smallest cluster kept, in downsampled points."""
-    max_chroma_step: float = 0.0
-    """When > 0 (``rgbd_view_config`` uses 0.08), two neighbours whose chromaticities differ by more than this
-    are not linked, so touching objects of different colours come apart (see ``split_by_color``). Off by
-    default until fused maps have been checked with it: the live three-process test's "red can" failure,
-    first seen with it on, recurred with it off, and is not understood."""
+    max_chroma_step: float = 0.08
+    """When > 0, two neighbours whose chromaticities differ by more than this are not linked, so touching
+    objects of different colours come apart (see ``split_by_color``); 0 turns the split off."""
 
     def __post_init__(self) -> None:
         if self.eps <= 0:

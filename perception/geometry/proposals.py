@@ -124,7 +124,7 @@ def rgbd_view_config() -> GeometryConfig:
     the best recall of 0.5, 0.8, 1.0, 1.4, 1.7 and 2 cm."""
     return GeometryConfig(
         planes=PlaneConfig(distance_threshold=0.03),
-        clustering=ClusterConfig(min_cluster_size=30, max_chroma_step=0.08),
+        clustering=ClusterConfig(min_cluster_size=30),
         proposals=ProposalConfig(support_margin=0.01),
     )
 

@@ -7,8 +7,8 @@ import numpy as np
 
 from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
 
-SPLIT = ClusterConfig(max_chroma_step=0.08)  # rgbd_view_config's step
-PLAIN = ClusterConfig(max_chroma_step=0.0)  # the default
+SPLIT = ClusterConfig()  # the default: colour split on
+PLAIN = ClusterConfig(max_chroma_step=0.0)
 RED, BLUE, GREEN, BROWN = (200, 30, 30), (30, 40, 200), (46, 110, 40), (150, 90, 50)
 
 

@@ -86,4 +86,4 @@ def test_chroma_step_option_reaches_both_configs(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(evaluate, "evaluate_proposals", recording)
     main(["--data", str(tmp_path), "--split", "test", "--no-views"])
     main(["--data", str(tmp_path), "--split", "test", "--no-views", "--chroma-step", "0"])
-    assert seen == [(0.0, 0.08), (0.0, 0.0)]
+    assert seen == [(0.08, 0.08), (0.0, 0.0)]
