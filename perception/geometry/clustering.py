@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -14,6 +15,11 @@ from perception.geometry.preprocess import to_legacy
 
 _DARK_SUM = 90.0
 """Below this sum of r, g and b (0-255 each) a colour's chromaticity is mostly sensor noise."""
+_BATCH_POINTS = 4096
+"""Clusters are cut together, in batches of whole clusters up to the largest cluster's size or this many
+points, whichever is more: one neighbour search and one graph per batch rather than per cluster, whose fixed
+costs were most of the split's time on a fused map, while the pair arrays held stay about the largest
+cluster's."""
 
 
 @dataclass
@@ -89,32 +95,45 @@ def split_by_color(
     mixed, total, chroma = clustered[keep], total[keep], chroma[keep]
     out = labels.copy()
     next_label = num  # parts take labels past every skipped cluster's
-    # One cluster at a time: no pair between two clusters is searched, and the largest pair arrays held are
-    # the largest cluster's, not every cluster's at once.
-    order = np.argsort(labels[mixed], kind="stable")
-    for group in np.split(order, np.flatnonzero(np.diff(labels[mixed][order])) + 1):
-        if group.size == 0:
+    order = np.argsort(labels[mixed], kind="stable")  # (M,) each cluster's rows together
+    starts = np.flatnonzero(np.diff(labels[mixed][order])) + 1  # where each cluster after the first begins
+    largest = int(np.diff(starts, prepend=0, append=order.size).max(initial=0))
+    for batch in np.split(order, _batch_starts(starts, order.size, max(largest, _BATCH_POINTS))):
+        if batch.size == 0:
             continue
-        rows = mixed[group]
-        part = _color_parts(points[rows], chroma[group], total[group], radius, max_step)
-        part = _join_parts(points[rows, :2], chroma[group], total[group] >= _DARK_SUM, part, max_step)
+        rows, cluster = mixed[batch], labels[mixed[batch]]
+        part = _color_parts(points[rows], chroma[batch], total[batch], cluster, radius, max_step)
+        part = _join_parts(points[rows, :2], chroma[batch], total[batch] >= _DARK_SUM, part, cluster, max_step)
         out[rows] = next_label + part
         next_label += int(part.max()) + 1
     return relabel(out, min_size)
 
 
+def _batch_starts(starts: np.ndarray, num: int, budget: int) -> list[int]:
+    """Where batches of whole clusters begin, given where each cluster after the first begins (``starts``,
+    sorted, in (0, num)): a batch ends before a cluster that would take it past ``budget`` rows."""
+    bounds = [0, *starts.tolist(), num]
+    cuts, first = [], 0
+    for begin, end in pairwise(bounds):
+        if end - first > budget and begin > first:
+            cuts.append(begin)
+            first = begin
+    return cuts
+
+
 def _color_parts(
-    points: np.ndarray, chroma: np.ndarray, total: np.ndarray, radius: float, max_step: float
+    points: np.ndarray, chroma: np.ndarray, total: np.ndarray, cluster: np.ndarray, radius: float, max_step: float
 ) -> np.ndarray:
-    """(R,) int64 part index of each point (R, 3) of one cluster: the connected parts of the graph linking
-    points within ``radius`` whose chromaticities (R, 3) differ by at most ``max_step`` or whose r + g + b
-    sums ``total`` (R,) fall below ``_DARK_SUM`` for either."""
+    """(R,) int64 part index of each point (R, 3) of a batch of clusters (``cluster`` (R,) labels): the
+    connected parts of the graph linking points of one cluster within ``radius`` whose chromaticities (R, 3)
+    differ by at most ``max_step`` or whose r + g + b sums ``total`` (R,) fall below ``_DARK_SUM`` for either."""
     pairs = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
     i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)  # (P,) each
     del pairs
     diff = chroma[i] - chroma[j]  # (P, 3)
     linked = (np.einsum("pc,pc->p", diff, diff) <= np.float32(max_step) ** 2) | (
         np.minimum(total[i], total[j]) < _DARK_SUM)
+    linked &= cluster[i] == cluster[j]  # DBSCAN's border points can lie within reach of another cluster
     return _components(i[linked], j[linked], points.shape[0])
 
 
@@ -125,27 +144,42 @@ def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
 
 
 def _join_parts(
-    xy: np.ndarray, chroma: np.ndarray, bright: np.ndarray, part: np.ndarray, max_step: float
+    xy: np.ndarray, chroma: np.ndarray, bright: np.ndarray, part: np.ndarray, cluster: np.ndarray, max_step: float
 ) -> np.ndarray:
     """(R,) labels where the parts of one cluster that share a colour or are nested are one part.
 
     ``xy`` (R, 2) horizontal positions, ``chroma`` (R, 3) chromaticities, ``bright`` (R,) whether a point's
-    colour counts, ``part`` (R,) labels 0..K-1 of the same points. Two parts join when the mean chromaticities
-    of their bright points differ by at most ``max_step``, or when each holds the other's horizontal centre.
+    colour counts, ``part`` (R,) labels 0..K-1 of the same points, each part within one of the ``cluster`` (R,)
+    labels. Two parts of a cluster join when the mean chromaticities of their bright points differ by at most
+    ``max_step``, or when each holds the other's horizontal centre.
     """
     num = int(part.max()) + 1
-    if num == 1:
-        return part  # one colour throughout: nothing to join
+    part_cluster = np.zeros(num, dtype=np.int64)
+    part_cluster[part] = cluster  # (K,)
+    a, b = _pairs_within(part_cluster)  # (E,) each: every ordered pair of parts of one cluster
     lo, hi = group_bounds(xy, part, num)  # (K, 2) each
     centre = (lo + hi) / 2  # (K, 2)
-    inside = ((centre[:, None] >= lo[None]) & (centre[:, None] <= hi[None])).all(-1)  # (K, K) centre i in box j
+    nested = ((centre[a] >= lo[b]) & (centre[a] <= hi[b]) & (centre[b] >= lo[a]) & (centre[b] <= hi[a])).all(-1)
     counts = np.bincount(part[bright], minlength=num)  # (K,)
     sums = np.stack([np.bincount(part[bright], weights=chroma[bright, c], minlength=num) for c in range(3)], axis=1)
     mean = sums / np.maximum(counts, 1)[:, None]  # (K, 3)
-    close = ((mean[:, None] - mean[None]) ** 2).sum(-1) <= max_step**2  # (K, K)
-    close &= (counts[:, None] > 0) & (counts[None, :] > 0)  # a part with no bright point has no colour to share
-    joined = np.argwhere((inside & inside.T) | close)  # (E, 2)
-    return _components(joined[:, 0], joined[:, 1], num)[part]
+    close = ((mean[a] - mean[b]) ** 2).sum(-1) <= max_step**2  # (E,)
+    close &= (counts[a] > 0) & (counts[b] > 0)  # a part with no bright point has no colour to share
+    joined = nested | close
+    return _components(a[joined], b[joined], num)[part]
+
+
+def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (a, b), a != b, of indices into ``group`` (K,) with the same group value."""
+    order = np.argsort(group, kind="stable")  # (K,)
+    _, start, size = np.unique(group[order], return_index=True, return_counts=True)
+    per = np.repeat(size, size)  # (K,) the size of each sorted index's group
+    first = np.repeat(start, size)  # (K,) where that group begins in order
+    a = np.repeat(order, per)  # (E,)
+    offset = np.arange(a.size) - np.repeat(np.cumsum(per) - per, per)  # (E,) 0..size-1 within each run
+    b = order[np.repeat(first, per) + offset]
+    keep = a != b
+    return a[keep], b[keep]
 
 
 def group_bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:

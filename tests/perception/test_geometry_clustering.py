@@ -4,7 +4,9 @@ another colour kept together."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from perception.geometry import clustering
 from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
 
 SPLIT = ClusterConfig()  # the default: colour split on
@@ -85,7 +87,7 @@ def test_an_object_inside_a_larger_one_of_another_colour_stays_apart() -> None:
 
 def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
     """Voxels on an edge average two colours; a band of them can cut an object into pieces of its own colour,
-    and those pieces are one object again (a red fragment of a red chair was once grounded as "the red can")."""
+    and those pieces are one object again."""
     rng = np.random.default_rng(5)
     left = _block((0, 0, 0), (0.1, 0.1, 0.1), RED, rng)
     band = _block((0.1, 0, 0), (0.15, 0.1, 0.1), (115, 35, 115), rng, num=300)  # red averaged with blue
@@ -109,3 +111,22 @@ def test_group_bounds_equal_per_group_min_and_max_and_leave_empty_groups_infinit
             np.testing.assert_array_equal(hi[g], rows.max(axis=0))
         else:
             assert np.isinf(lo[g]).all() and np.isinf(hi[g]).all() and (lo[g] > hi[g]).all()
+
+
+@pytest.mark.parametrize("budget", [1, 1500, 10**9])
+def test_clusters_cut_in_batches_get_the_labels_they_get_cut_one_at_a_time(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Six bottle-and-laptop pairs, 0.5 m apart (one DBSCAN cluster each, two colours), and a one-colour block.
+    rng = np.random.default_rng(6)
+    blocks = []
+    for k in range(6):
+        x = 0.5 * k
+        blocks += [_block((x, 0, 0), (x + 0.08, 0.08, 0.2), RED, rng, num=300 + 50 * k),
+                   _block((x + 0.09, 0, 0), (x + 0.3, 0.2, 0.02), BLUE, rng, num=400)]
+    points, colors = _cloud(*blocks, _block((0, 1, 0), (0.2, 1.2, 0.2), GREEN, rng))
+    monkeypatch.setattr(clustering, "_BATCH_POINTS", 1)  # every cluster alone
+    alone = cluster_points(points, SPLIT, colors)
+    monkeypatch.setattr(clustering, "_BATCH_POINTS", budget)
+    np.testing.assert_array_equal(cluster_points(points, SPLIT, colors), alone)
+    assert len(_sizes(alone)) == 13
