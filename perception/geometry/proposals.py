@@ -286,9 +286,8 @@ def _drop_floating_fragments(
         cluster = points[rows]
         if min(float(floor.signed_distance(cluster).min()) for floor in floors) <= rules.max_float:
             continue
-        if any(-0.05 <= float(plane.signed_distance(cluster).min()) <= rules.max_float
-               and plane.covers(cluster).mean() > 0.5 for plane in supports):
-            continue  # within the same 5 cm tolerance below a board as _gap_below
+        if min(_gaps_to_supports_below(cluster, supports), default=np.inf) <= rules.max_float:
+            continue
         low, high = lo[k] - eps, hi[k] + eps
         beneath = ((points[:, :2] >= low[:2]) & (points[:, :2] <= high[:2])).all(axis=1) & (
             (points[:, 2] < lo[k, 2]) & (points[:, 2] >= lo[k, 2] - rules.max_float))
@@ -367,12 +366,17 @@ def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: Proposa
 
 def _gap_below(points: np.ndarray, supports: list[SupportPlane]) -> float:
     """Height of a cluster's lowest point (M, 3) above the highest support under most of it, metres (0 when
-    none is under it). A support up to 5 cm above that point still counts as under it: an object's lowest
-    points often lie inside the band of the board it stands on, and with only the 8 mm support margin as
-    the tolerance many bowls on shelves were taken for floating pieces."""
-    gaps = [gap for plane in supports
+    none is under it)."""
+    return min(_gaps_to_supports_below(points, supports), default=0.0)
+
+
+def _gaps_to_supports_below(points: np.ndarray, supports: list[SupportPlane]) -> list[float]:
+    """Height of a cluster's lowest point (M, 3) above each support under most of it, metres. A support up to
+    5 cm above that point still counts as under it: an object's lowest points often lie inside the band of
+    the board it stands on, and with only the 8 mm support margin as the tolerance many bowls on shelves
+    were taken for floating pieces."""
+    return [gap for plane in supports
             if (gap := float(plane.signed_distance(points).min())) >= -0.05 and plane.covers(points).mean() > 0.5]
-    return min(gaps, default=0.0)
 
 
 def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> bool:
