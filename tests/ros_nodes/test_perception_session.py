@@ -46,3 +46,30 @@ def test_every_update_extracts_by_default() -> None:
 def test_bad_min_map_growth_is_refused() -> None:
     with pytest.raises(RosNodesError, match="min_map_growth"):
         PerceptionSessionConfig(min_map_growth=-0.1)
+
+
+def test_a_chair_back_seen_alone_over_a_table_is_no_object_and_not_the_red_can() -> None:
+    """The live three-process test's flaky failure, offline: in frame 2 of scene 7's walk only the top of a red
+    chair's back shows over the table, and that piece in the air became a can-sized red proposal that
+    "the red can" was grounded to."""
+    from ros_nodes.query_request import Request
+    from ros_nodes.scene_session import GroundingSession
+    from tests.ros_nodes.sim_checks import gt_object_at
+
+    stream = SimStream(SimStreamConfig(scene_seed=7, num_frames=12, lidar=False))
+    gt = stream.ground_truth()
+    chair = next(o for o in gt if o["object_id"] == 3)
+    can = next(o for o in gt if o["object_id"] == 6)
+    assert (chair["color"], chair["label"], can["color"], can["label"]) == ("red", "chair", "red", "can")
+    session = PerceptionSession(PerceptionSessionConfig(update_period_s=1.0, min_map_growth=0.02))
+    session.load()
+    _feed(session, stream, 2)
+    summary = session.summary(stream.stamp_ns(2))
+    on_chair = [o for o in summary["objects"] if (gt_object_at(o["box"]["center"], gt) or {}).get("object_id") == 3]
+    assert all(max(o["box"]["size"]) > 0.3 for o in on_chair), on_chair  # the chair itself, if anything
+    grounding = GroundingSession()
+    grounding.load()
+    grounding.set_summary(summary)
+    result = grounding.handle(Request(request_id="can", text="the red can", kind="ground"))
+    if result["status"] == "found":
+        assert (gt_object_at(result["box"]["center"], gt) or {}).get("object_id") == 6, result
