@@ -27,7 +27,7 @@ class NodeThreads:
         self._executors = [SingleThreadedExecutor(context=context) for _ in nodes]
         for executor, node in zip(self._executors, nodes, strict=True):
             executor.add_node(node)
-        self._threads: list[threading.Thread] = []
+        self._threads: list[tuple[threading.Thread, threading.Event]] = []  # each with its "spin returned"
         self._errors: list[BaseException] = []
 
     def spin(self) -> None:
@@ -45,10 +45,11 @@ class NodeThreads:
     def start(self, first: int = 0) -> None:
         """Spin the executors from index ``first`` on background threads (``first=0``: all of them)."""
         for executor in self._executors[first:]:
-            thread = threading.Thread(target=self._spin_one, args=(executor,), daemon=True,
+            done = threading.Event()
+            thread = threading.Thread(target=self._spin_one, args=(executor, done), daemon=True,
                                       name=f"spin-{executor.get_nodes()[0].get_name()}")
             thread.start()
-            self._threads.append(thread)
+            self._threads.append((thread, done))
 
     def shutdown(self) -> None:
         """Stop every executor and join the background threads once the callback each is in has returned.
@@ -56,14 +57,31 @@ class NodeThreads:
         There is no timeout: callers destroy the nodes next, and destroying a node under a running callback
         (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV.
         ``Executor.shutdown`` does not wait for that callback either: in the Kilted wheels it sets its flag
-        before the check that would wait, so it returns at once whatever its timeout."""
-        for executor in self._executors:
-            executor.shutdown(timeout_sec=0)
-        for thread in self._threads:
-            thread.join()
-        self._threads.clear()
+        before the check that would wait, so it returns at once whatever its timeout.
 
-    def _spin_one(self, executor: Any) -> None:
+        A SIGINT can reach the main thread while it waits here: rclpy's handler shuts the context down (which
+        ended spin) and then Python's raises KeyboardInterrupt, which would cut the wait short. It is held
+        until every thread's spin has returned, then raised. The wait is on an event of our own, not
+        ``Thread.join``: a join interrupted so in Python 3.11 marks a running thread as stopped."""
+        interrupted: KeyboardInterrupt | None = None
+        stopped = 0
+        while True:
+            try:
+                while stopped < len(self._executors):
+                    self._executors[stopped].shutdown(timeout_sec=0)
+                    stopped += 1
+                for _, done in self._threads:
+                    done.wait()
+                break
+            except KeyboardInterrupt as err:
+                interrupted = err
+        for thread, _ in self._threads:
+            thread.join()  # only returns from _spin_one now
+        self._threads.clear()
+        if interrupted is not None:
+            raise interrupted
+
+    def _spin_one(self, executor: Any, done: threading.Event) -> None:
         from rclpy.executors import ExternalShutdownException
 
         try:
@@ -74,3 +92,5 @@ class NodeThreads:
             if executor.context.ok():
                 self._errors.append(err)
                 self._executors[0].shutdown(timeout_sec=0)
+        finally:
+            done.set()

@@ -18,10 +18,11 @@ BIN = Path(sys.executable).parent
 
 
 def ros_env(domain: int) -> dict[str, str]:
-    """The environment of a child process on ``domain``, kept to this host."""
+    """The environment of a child process on ``domain``, kept to this host; a child that crashes writes every
+    thread's Python stack to its log (faulthandler), which the failing test prints."""
     env = dict(os.environ)
     env.update(ROS_DOMAIN_ID=str(domain), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST", PYTHONUNBUFFERED="1",
-               RCUTILS_COLORIZED_OUTPUT="0")
+               RCUTILS_COLORIZED_OUTPUT="0", PYTHONFAULTHANDLER="1")
     return env
 
 

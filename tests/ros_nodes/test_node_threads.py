@@ -150,3 +150,52 @@ def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_retu
     finally:
         release.set()
         rclpy.try_shutdown(context=context)
+
+
+@pytest.mark.slow
+def test_a_sigint_while_shutdown_waits_for_a_callback_is_raised_only_after_it_has_returned(
+    ros_domain_id: int,
+) -> None:
+    """On SIGINT rclpy's handler shuts the context down, which ends spin, and then Python's raises
+    KeyboardInterrupt on the main thread, possibly while shutdown waits for a callback in flight. Cutting that
+    wait short let ``ground3d launch`` destroy a node under its callback: SIGSEGV on CI."""
+    import os
+    import signal
+
+    import rclpy
+
+    from ros_nodes.node_threads import NodeThreads
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=ros_domain_id)
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def long_frame() -> None:
+        if started.is_set():
+            return
+        started.set()
+        release.wait(30)
+        finished.set()
+
+    def interrupt_then_release() -> None:
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)  # lands on the main thread, waiting in shutdown
+        time.sleep(1.5)
+        release.set()
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        busy = rclpy.create_node("busy", context=context)
+        busy.create_timer(0.01, long_frame)
+        spinner = NodeThreads([busy], context=context)
+        spinner.start()
+        assert started.wait(10)
+        rclpy.try_shutdown(context=context)
+        threading.Thread(target=interrupt_then_release, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            spinner.shutdown()
+        assert finished.is_set()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        release.set()
+        rclpy.try_shutdown(context=context)
