@@ -34,6 +34,20 @@ class _Recorder:
             self.calls += 1
 
 
+class _LongFrame:
+    """A timer callback that, the first time only, blocks until ``release`` (a frame being integrated)."""
+
+    def __init__(self) -> None:
+        self.started, self.release, self.finished = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self) -> None:
+        if self.started.is_set():
+            return
+        self.started.set()
+        self.release.wait(30)
+        self.finished.set()
+
+
 def test_a_busy_node_does_not_hold_up_another_and_shutdown_joins_every_thread(ros_domain_id: int) -> None:
     import rclpy
     from rclpy.executors import ExternalShutdownException
@@ -119,19 +133,12 @@ def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_retu
 
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=ros_domain_id)
-    started, release, finished = threading.Event(), threading.Event(), threading.Event()
-
-    def long_frame() -> None:
-        if started.is_set():
-            return
-        started.set()
-        release.wait(30)
-        finished.set()
-
+    frame = _LongFrame()
+    started, release, finished = frame.started, frame.release, frame.finished
     try:
         idle = rclpy.create_node("idle", context=context)
         busy = rclpy.create_node("busy", context=context)
-        busy.create_timer(0.01, long_frame)
+        busy.create_timer(0.01, frame)
         spinner = NodeThreads([idle, busy], context=context)
 
         def spin() -> None:
@@ -168,14 +175,8 @@ def test_a_sigint_while_shutdown_waits_for_a_callback_is_raised_only_after_it_ha
 
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=ros_domain_id)
-    started, release, finished = threading.Event(), threading.Event(), threading.Event()
-
-    def long_frame() -> None:
-        if started.is_set():
-            return
-        started.set()
-        release.wait(30)
-        finished.set()
+    frame = _LongFrame()
+    started, release, finished = frame.started, frame.release, frame.finished
 
     def interrupt_then_release() -> None:
         time.sleep(0.5)
@@ -186,7 +187,7 @@ def test_a_sigint_while_shutdown_waits_for_a_callback_is_raised_only_after_it_ha
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         busy = rclpy.create_node("busy", context=context)
-        busy.create_timer(0.01, long_frame)
+        busy.create_timer(0.01, frame)
         spinner = NodeThreads([busy], context=context)
         spinner.start()
         assert started.wait(10)
