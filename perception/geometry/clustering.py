@@ -141,7 +141,7 @@ def _color_parts(
     dark = total < _DARK_SUM  # (R,)
     linked = (dist2 <= np.float32(max_step) ** 2) | dark[i] | dark[j]
     del dist2
-    same = np.unique(cluster, return_inverse=True)[1].astype(np.int32)  # (R,) cluster index within the batch
+    same = cluster.astype(np.int32)  # (R,) DBSCAN labels: far fewer than 2**31
     linked &= same[i] == same[j]  # DBSCAN's border points can lie within reach of another cluster
     return _components(i[linked], j[linked], points.shape[0])
 
