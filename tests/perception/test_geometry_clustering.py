@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from perception.geometry import clustering
 from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
@@ -130,3 +134,29 @@ def test_clusters_cut_in_batches_get_the_labels_they_get_cut_one_at_a_time(
     monkeypatch.setattr(clustering, "_BATCH_POINTS", budget)
     np.testing.assert_array_equal(cluster_points(points, SPLIT, colors), alone)
     assert len(_sizes(alone)) == 13
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=120))))
+def test_the_union_find_gives_scipys_connected_components_numbered_alike(
+    graph: tuple[int, list[tuple[int, int]]],
+) -> None:
+    num, edges = graph
+    i = np.array([e[0] for e in edges], dtype=np.int32)
+    j = np.array([e[1] for e in edges], dtype=np.int32)
+    reference = connected_components(csr_matrix((np.ones(i.size), (i, j)), shape=(num, num)), directed=False)[1]
+    np.testing.assert_array_equal(clustering._components(i, j, num), reference)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_the_union_find_joins_a_long_chain_given_in_any_order(shuffled: bool) -> None:
+    # A surface's neighbour graph is long and thin: its roots must collapse through many hooks (in node
+    # order, each node first hooks under the one before it: a 5000-deep tree).
+    rng = np.random.default_rng(8)
+    order = rng.permutation(5000) if shuffled else np.arange(5000)
+    i, j = order[:-1].astype(np.int32), order[1:].astype(np.int32)
+    flip = rng.random(i.size) < 0.5
+    i[flip], j[flip] = j[flip], i[flip].copy()
+    labels = clustering._components(i, j, 5001)  # node 5000 has no edge
+    assert labels[:5000].tolist() == [0] * 5000 and labels[5000] == 1
