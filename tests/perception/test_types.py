@@ -69,11 +69,12 @@ def test_box_contains_respects_yaw() -> None:
     assert inside.tolist() == [True, False]
 
 
-def test_transform_points_matches_matrix_product() -> None:
+@pytest.mark.parametrize("num", [0, 100, 70_000])  # 70k rows: three chunks, the last one partial
+def test_transform_points_matches_matrix_product(num: int) -> None:
     from perception.transforms import transform_points
 
     rng = np.random.default_rng(0)
-    points = rng.normal(size=(100, 3)).astype(np.float32)
+    points = rng.normal(size=(num, 3)).astype(np.float32)
     c, s = np.cos(0.3), np.sin(0.3)
     T = np.array([[c, -s, 0, 1.0], [s, c, 0, -2.0], [0, 0, 1, 0.5], [0, 0, 0, 1]])
     out = transform_points(points, T)
