@@ -2,7 +2,8 @@
 
 A case runs in its own spawned process (see ``bench.runner``), so its peak RSS is its own. Inside it, ``timed``
 warms a function up and repeats it, giving the median and p90; ``peak_growth`` resets the kernel's peak-RSS
-mark (``/proc/self/clear_refs``), runs a function once and reads how far the peak rose above the RSS before it.
+mark (``/proc/self/clear_refs``), runs a function and reads how far the peak rose above the RSS before it (the
+median of a few runs).
 """
 
 from __future__ import annotations
@@ -149,19 +150,30 @@ def rss_bytes() -> int:
     return _status_kb("VmRSS") * 1024
 
 
-def peak_growth(fn: Callable[[], object]) -> int:
-    """Bytes by which the peak RSS rose above the current RSS while ``fn`` ran once.
+def peak_growth(fn: Callable[[], object], repeats: int = 3, cold: bool = False) -> int:
+    """Median over ``repeats`` calls of the bytes by which the peak RSS rose above the current RSS while
+    ``fn`` ran once. A single call's figure moves by MiBs, as the C allocator does or does not find freed
+    memory to reuse; the median, like the timings', is steadier.
 
+    ``cold``: hand freed heap pages back to the OS (glibc ``malloc_trim``) before each call, so ``fn`` finds
+    none to reuse, as the first work after a trim does (a perception node trims after each scene update).
     Writing 5 to /proc/self/clear_refs resets the peak-RSS mark (VmHWM) to the current RSS (Linux >= 4.0).
     The function's result is kept alive until after the peak is read, since it is part of what it costs.
     """
-    gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")
-    before = rss_bytes()
-    result = fn()
-    peak = _status_kb("VmHWM") * 1024
-    del result
-    return max(0, peak - before)
+    growths = []
+    for _ in range(repeats):
+        gc.collect()
+        if cold:
+            from ros_nodes.memory import release_free_memory
+
+            release_free_memory()
+        Path("/proc/self/clear_refs").write_text("5")
+        before = rss_bytes()
+        result = fn()
+        peak = _status_kb("VmHWM") * 1024
+        del result
+        growths.append(max(0, peak - before))
+    return int(np.median(growths))
 
 
 def traced_peak(fn: Callable[[], object]) -> int:
