@@ -73,10 +73,15 @@ class PointCloud:
         """The cloud without its non-finite rows (unorganized)."""
         return self.select(self.finite_mask())
 
-    def transformed(self, T_target_frame: np.ndarray, target_frame: str) -> PointCloud:
-        """The cloud moved into ``target_frame`` by the 4x4 transform ``T_target_frame``."""
+    def transformed(self, T_target_frame: np.ndarray, target_frame: str, in_place: bool = False) -> PointCloud:
+        """The cloud moved into ``target_frame`` by the 4x4 transform ``T_target_frame``.
+
+        ``in_place``: write the moved points over this cloud's ``xyz``, so a frame holds one copy of its points
+        rather than two. Only for a cloud whose ``xyz`` the caller owns (``pointcloud2_to_cloud(msg,
+        copy=True)``, not a view of a message), which is then no longer in its frame and should be dropped.
+        """
         return PointCloud(
-            xyz=transform_points(self.xyz, T_target_frame),
+            xyz=transform_points(self.xyz, T_target_frame, out=self.xyz if in_place else None),
             rgb=self.rgb,
             intensity=self.intensity,
             fields=dict(self.fields),
@@ -84,3 +89,4 @@ class PointCloud:
             stamp_ns=self.stamp_ns,
             grid_shape=self.grid_shape,
         )
+

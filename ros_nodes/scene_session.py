@@ -203,7 +203,9 @@ class PerceptionSession:
         if kind == "cloud":
             from perception.convert import pointcloud2_to_cloud
 
-            data: PointCloud | RGBDFrame = pointcloud2_to_cloud(msgs[0]).transformed(T, self.config.world_frame)
+            # A copy of the points that this frame owns, moved in place: one copy of the cloud held, not two.
+            data: PointCloud | RGBDFrame = pointcloud2_to_cloud(msgs[0], copy=True).transformed(
+                T, self.config.world_frame, in_place=True)
         else:
             from perception.convert import rgbd_messages_to_frame
 

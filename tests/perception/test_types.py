@@ -39,6 +39,22 @@ def test_point_cloud_transform_and_finite() -> None:
     np.testing.assert_allclose(moved.xyz, [[1, 0, 2]])
 
 
+@pytest.mark.parametrize("copy", [False, True])
+def test_a_cloud_moved_in_place_reuses_its_points_and_never_writes_the_message(copy: bool) -> None:
+    from perception.convert import cloud_to_pointcloud2, pointcloud2_to_cloud
+
+    xyz = np.random.default_rng(1).normal(size=(50, 3)).astype(np.float32)
+    msg = cloud_to_pointcloud2(PointCloud(xyz=xyz))  # xyz only: point_step 12, decoded as a view unless copied
+    payload = bytes(msg.data)
+    T = np.eye(4)
+    T[:3, 3] = [1.0, 2.0, 3.0]
+    decoded = pointcloud2_to_cloud(msg, copy=copy)
+    moved = decoded.transformed(T, "world", in_place=copy)
+    np.testing.assert_allclose(moved.xyz, xyz + T[:3, 3], atol=1e-6)
+    assert bytes(msg.data) == payload
+    assert np.shares_memory(moved.xyz, decoded.xyz) == copy
+
+
 def test_intrinsics_reject_zero_focal() -> None:
     with pytest.raises(ShapeError, match="fx, fy > 0"):
         CameraIntrinsics(K=np.zeros((3, 3)), width=640, height=480)
@@ -80,3 +96,8 @@ def test_transform_points_matches_matrix_product(num: int) -> None:
     out = transform_points(points, T)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, points @ T[:3, :3].T + T[:3, 3], atol=1e-5)
+    moved = points.copy()
+    assert transform_points(moved, T, out=moved) is moved
+    np.testing.assert_array_equal(moved, out)  # in place: the same bits
+    with pytest.raises(ShapeError, match="expected out of shape"):
+        transform_points(points, T, out=np.empty((num, 3)))  # float64 for float32 points
