@@ -12,6 +12,7 @@ camera encoder is configured (``camera``), the camera ViT's patch tokens lifted 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,8 @@ class ScenePerception:
         self._encoder: CameraEncoder | None = None
         self._last: PerceptionResult | None = None
         self._image_tokens: list[SpatialTokens] = []
+        self.extraction_s = 0.0
+        """Wall seconds ``update`` has spent in whole-map extractions (with id tracking) since the last reset."""
 
     def from_cloud(self, cloud: PointCloud | Any) -> PerceptionResult:
         """Proposals and tokens of one cloud: a ``PointCloud`` or a PointCloud2-like message (z up)."""
@@ -145,8 +148,10 @@ class ScenePerception:
             return self._last
         self.map.mark()
         cloud = self.map.cloud()
+        start = time.perf_counter()
         geometry = extract_proposals(cloud, self.config.geometry)
         geometry.proposals = self.tracker.update(geometry.proposals)
+        self.extraction_s += time.perf_counter() - start
         image_tokens = _one_batch(SpatialTokens.cat(self._image_tokens)) if self._image_tokens else None
         self._last = self._result(cloud, geometry, image_tokens)
         return self._last
@@ -162,6 +167,7 @@ class ScenePerception:
         self.tracker = ObjectTracker(self.config.tracker)
         self._last = None
         self._image_tokens = []
+        self.extraction_s = 0.0
 
     def _lift(self, frame: RGBDFrame) -> SpatialTokens:
         if self._encoder is None:

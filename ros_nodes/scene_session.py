@@ -162,6 +162,11 @@ class PerceptionSession:
         ``proposal_every`` or ``min_map_growth``)."""
         return 0 if self._perception is None else int(self._perception.num_extractions)
 
+    @property
+    def extraction_s(self) -> float:
+        """Wall seconds spent in those extractions (the live map's proposal step, id tracking included)."""
+        return 0.0 if self._perception is None else float(self._perception.extraction_s)
+
     # --- inputs ------------------------------------------------------------------------------------
     def add_odometry(self, msg: Any) -> SceneUpdate | None:
         """Remember the pose an Odometry message gives for its ``child_frame_id``; integrates a frame that

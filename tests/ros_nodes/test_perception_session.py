@@ -27,11 +27,13 @@ def test_a_revisited_view_updates_the_scene_without_a_new_extraction() -> None:
     session = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0, min_map_growth=0.02))
     session.load()
     assert _feed(session, stream, 0) == 1 and session.num_extractions == 1
-    first = list(session.proposals)
+    first, spent = list(session.proposals), session.extraction_s
+    assert spent > 0.0
     assert _feed(session, stream, 0, stamp_offset_s=1.0) == 2
     assert session.num_extractions == 1 and session.proposals == first  # nothing new was mapped
+    assert session.extraction_s == spent  # and no time went to extraction
     _feed(session, stream, 7, stamp_offset_s=2.0)  # the far end of the walk: new surface
-    assert session.num_extractions == 2
+    assert session.num_extractions == 2 and session.extraction_s > spent
 
 
 def test_every_update_extracts_by_default() -> None:
