@@ -31,13 +31,16 @@ def transform_points(points: np.ndarray, T_target_source: np.ndarray, out: np.nd
         raise ShapeError(f"transform_points: expected out of shape {points.shape} and dtype {T.dtype}, "
                          f"got {out.shape} {out.dtype}")
     in_place = np.may_share_memory(points, out)
-    for start in range(0, points.shape[0], _CHUNK_ROWS):
-        p = points[start : start + _CHUNK_ROWS]  # (C, 3)
-        if in_place:
-            p = p.copy()  # each output column reads every input column of its rows
-        chunk = out[start : start + _CHUNK_ROWS]
-        np.multiply(p[:, 0:1], R[:, 0], out=chunk)
-        chunk += p[:, 1:2] * R[:, 1]
-        chunk += p[:, 2:3] * R[:, 2]
-        chunk += t
+    # An infinite coordinate (a corrupt return) comes out NaN, as a no-return does: a non-finite row either
+    # way, which clouds already mark as missing (finite_mask), so numpy's "invalid value" warning adds nothing.
+    with np.errstate(invalid="ignore"):
+        for start in range(0, points.shape[0], _CHUNK_ROWS):
+            p = points[start : start + _CHUNK_ROWS]  # (C, 3)
+            if in_place:
+                p = p.copy()  # each output column reads every input column of its rows
+            chunk = out[start : start + _CHUNK_ROWS]
+            np.multiply(p[:, 0:1], R[:, 0], out=chunk)
+            chunk += p[:, 1:2] * R[:, 1]
+            chunk += p[:, 2:3] * R[:, 2]
+            chunk += t
     return out
