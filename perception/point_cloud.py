@@ -89,4 +89,3 @@ class PointCloud:
             stamp_ns=self.stamp_ns,
             grid_shape=self.grid_shape,
         )
-

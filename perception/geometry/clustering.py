@@ -151,9 +151,9 @@ def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
     (i[e], j[e]) (E,) each; components are numbered by their lowest node, as scipy's ``connected_components`` does.
 
     Union-find by hooking each edge's larger root under its smaller one, then pointer jumping, until no edge
-    joins two roots. scipy's undirected search copies the graph to float64 and builds its transpose, about
-    30 bytes per edge on top of the edges; the colour split's largest graph made that the peak of memory of
-    a frame's proposal step. This holds about 20 bytes per edge, at twice scipy's time (a few ms per frame).
+    joins two roots. scipy's undirected search copies the graph to float64 and builds its transpose; on the
+    colour split's largest graph that was the peak of memory of a frame's proposal step. This holds only each
+    round's root arrays, at about twice scipy's time (a few ms a frame).
     """
     parent = np.arange(num, dtype=np.int32)  # (num,) fully compressed: every node points at its root
     while i.size:
