@@ -52,24 +52,28 @@ class NodeThreads:
             self._threads.append((thread, done))
 
     def shutdown(self) -> None:
-        """Stop every executor and join the background threads once the callback each is in has returned.
+        """Stop every executor, join the background threads once the callback each is in has returned, then
+        free the executors.
 
         There is no timeout: callers destroy the nodes next, and destroying a node under a running callback
         (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV.
         ``Executor.shutdown`` does not wait for that callback either: in the Kilted wheels it sets its flag
-        before the check that would wait, so it returns at once whatever its timeout.
+        before the check that would wait, so it returns at once whatever its timeout, and it then frees the
+        executor's guard conditions while its spin may still be running. So it is called on an executor still
+        spinning only when the context is up (an error on one node's thread must stop the others); after a
+        SIGINT the shut-down context has woken every spin, which returns by itself, and the executors are
+        freed once no spin is left.
 
         A SIGINT can reach the main thread while it waits here: rclpy's handler shuts the context down (which
         ended spin) and then Python's raises KeyboardInterrupt, which would cut the wait short. It is held
         until every thread's spin has returned, then raised. The wait is on an event of our own, not
         ``Thread.join``: a join interrupted so in Python 3.11 marks a running thread as stopped."""
         interrupted: KeyboardInterrupt | None = None
-        stopped = 0
         while True:
             try:
-                while stopped < len(self._executors):
-                    self._executors[stopped].shutdown(timeout_sec=0)
-                    stopped += 1
+                if self._executors[0].context.ok():
+                    for executor in self._executors:
+                        executor.shutdown(timeout_sec=0)
                 for _, done in self._threads:
                     done.wait()
                 break
@@ -78,6 +82,8 @@ class NodeThreads:
         for thread, _ in self._threads:
             thread.join()  # only returns from _spin_one now
         self._threads.clear()
+        for executor in self._executors:
+            executor.shutdown(timeout_sec=0)  # nothing spins any more: only frees its guard conditions
         if interrupted is not None:
             raise interrupted
 
