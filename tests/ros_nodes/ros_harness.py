@@ -51,6 +51,18 @@ class Processes:
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
+    def crash_report(self, name: str, limit: int = 6000) -> str:
+        """A child's log for an assertion message: its faulthandler dump (PYTHONFAULTHANDLER is set), from
+        "Fatal Python error" through every thread's stack, without the list of extension modules that ends
+        it; else the log's tail."""
+        text = self.log(name)
+        start = text.find("Fatal Python error")
+        if start < 0:
+            return text[-limit:]
+        dump = text[start:]
+        end = dump.find("\nExtension modules:")
+        return (dump if end < 0 else dump[:end])[:limit]
+
     def stop_all(self, grace_s: float = 40.0) -> dict[str, int]:
         """SIGINT every child; returns each exit code (killed ones get -9). A node finishes the frame it is
         integrating before it exits, which can take many seconds on a busy 2-core machine."""

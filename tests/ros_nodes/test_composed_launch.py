@@ -58,4 +58,4 @@ def test_composed_launch_answers_a_query(ros_domain_id: int, tmp_path: Path) -> 
     finally:
         listener.close()
         codes = procs.stop_all()
-    assert codes == {"launch": 0}, procs.log("launch")[-3000:] if codes != {"launch": 0} else ""
+    assert codes == {"launch": 0}, procs.crash_report("launch") if codes != {"launch": 0} else ""

@@ -129,4 +129,5 @@ def test_three_processes_answer_queries_against_ground_truth(ros_domain_id: int,
     finally:
         listener.close()
         codes = procs.stop_all()
-    assert all(code == 0 for code in codes.values()), f"exit codes after SIGINT: {codes}"
+    failed = {name: code for name, code in codes.items() if code != 0}
+    assert not failed, f"exit codes after SIGINT: {codes}\n" + "\n".join(procs.crash_report(n) for n in failed)
