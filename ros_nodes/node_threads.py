@@ -58,11 +58,14 @@ class NodeThreads:
         There is no timeout: callers destroy the nodes next, and destroying a node under a running callback
         (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV.
         ``Executor.shutdown`` does not wait for that callback either: in the Kilted wheels it sets its flag
-        before the check that would wait, so it returns at once whatever its timeout, and it then frees the
-        executor's guard conditions while its spin may still be running. So it is called on an executor still
-        spinning only when the context is up (an error on one node's thread must stop the others); after a
-        SIGINT the shut-down context has woken every spin, which returns by itself, and the executors are
-        freed once no spin is left.
+        before the check that would wait, so it returns at once whatever its timeout, and it triggers and
+        frees the executor's guard condition while its spin may still be in its wait. Called so right after a
+        SIGINT, while the other nodes' threads were leaving their waits, it crashed ``ground3d launch`` with
+        SIGSEGV (faulthandler: the main thread in ``GuardCondition.trigger`` under ``Executor.shutdown``, the
+        others in ``_wait_for_ready_callbacks``). So it is called on an executor still spinning only when the
+        context is up (an error on one node's thread must stop the others); after a SIGINT the shut-down
+        context has woken every spin, which returns by itself, and the executors are shut down once no spin
+        is left.
 
         A SIGINT can reach the main thread while it waits here: rclpy's handler shuts the context down (which
         ended spin) and then Python's raises KeyboardInterrupt, which would cut the wait short. It is held
