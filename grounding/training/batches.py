@@ -53,7 +53,9 @@ class StepBatch:
     is_refer: torch.Tensor
     """(B,) bool, True for a referring expression, False for a question."""
     target: torch.Tensor
-    """(B,) int64 target column (-1: absent); meaningful where is_refer."""
+    """(B,) int64 target column (-1: absent or ambiguous); meaningful where is_refer."""
+    candidates: torch.Tensor
+    """(B, N) bool: the objects an ambiguous sentence fits (rows of False for every other query)."""
     answer_targets: torch.Tensor
     """(B, A) float32 soft answer targets (rows of zeros for refer or out-of-vocabulary answers)."""
     evidence: torch.Tensor
@@ -78,7 +80,9 @@ def make_step_batch(
     vocab = {a: i for i, a in enumerate(model.answer_vocab)}
     answers = torch.zeros(len(items), max(1, len(vocab)))
     evidence = torch.zeros(len(items), N)
+    candidates = torch.zeros(len(items), N, dtype=torch.bool)
     for b, q in enumerate(items):
+        candidates[b, q.candidates] = True
         hits = [vocab[a] for a in dict.fromkeys(q.answers) if a in vocab]
         for h in hits:
             answers[b, h] = 1.0 / len(hits)
@@ -93,6 +97,7 @@ def make_step_batch(
         scene_index=scene_index.to(device),
         is_refer=torch.tensor([q.kind == "refer" for q in items], device=device),
         target=torch.tensor([q.target for q in items], dtype=torch.int64, device=device),
+        candidates=candidates.to(device),
         answer_targets=answers.to(device),
         evidence=evidence.to(device),
         items=items,

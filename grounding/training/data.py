@@ -37,7 +37,9 @@ class QueryItem:
     kind: str
     """"refer" or "qa"."""
     target: int = -1
-    """refer: column of the target object in the scene's object list, -1 when absent."""
+    """refer: column of the target object in the scene's object list, -1 when absent or ambiguous."""
+    candidates: list[int] = field(default_factory=list)
+    """refer, ambiguous sentences (several objects fit): the columns of those objects (at least 2), else empty."""
     answers: list[str] = field(default_factory=list)
     """qa: accepted answers."""
     evidence: list[int] = field(default_factory=list)
@@ -120,6 +122,14 @@ def _resolve_view(spec: str | dict[str, Any] | None, scene: PreparedScene, where
     return view, "custom:" + ",".join(f"{x:.3f}" for x in (*view.position, *view.look_at))
 
 
+def _candidate_columns(extra: dict[str, Any], scene: PreparedScene) -> list[int]:
+    """Columns of the objects an ambiguous record fits (its ``candidate_ids`` that have points); [] otherwise."""
+    if extra.get("status") != "ambiguous":
+        return []
+    columns = (scene.column_of(int(i)) for i in extra.get("candidate_ids", []))
+    return sorted({c for c in columns if c >= 0})
+
+
 def build_answer_vocab(answers: Sequence[Sequence[str]]) -> list[str]:
     """Distinct first answers, most frequent first (ties alphabetical), so the vocabulary is deterministic."""
     counts: dict[str, int] = {}
@@ -147,6 +157,9 @@ def prepare_dataset(root: str | Path, splits: Sequence[str], seed: int = 0) -> P
             target = -1 if r.object_id < 0 else sc.column_of(r.object_id)
             if r.object_id >= 0 and target < 0:
                 continue  # the target has no point in the cloud, so no oracle proposal can show it
+            candidates = _candidate_columns(r.extra, sc)
+            if len(candidates) == 1:  # of the objects it fits only one has points: unique in these proposals
+                target, candidates = candidates[0], []
             # ScanRefer-style files say "unique" / "multiple"; others may store a bool or nothing.
             raw = r.extra.get("unique")
             unique = raw == "unique" if isinstance(raw, str) else raw
@@ -160,6 +173,7 @@ def prepare_dataset(root: str | Path, splits: Sequence[str], seed: int = 0) -> P
                     view_key=key,
                     kind="refer",
                     target=target,
+                    candidates=candidates,
                     relation=r.relation,
                     view_dependent=r.view_dependent,
                     unique=unique,

@@ -51,11 +51,25 @@ class LossTerms:
         }
 
 
-def grounding_loss(scores: GroundingScores, target: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over (B, N + 1) logits; target (B,) int64 is the object column, or -1 for 'none of these'."""
-    logits = scores.logits_with_none()  # (B, N + 1)
-    index = torch.where(target < 0, torch.full_like(target, logits.shape[1] - 1), target)
-    return nn.functional.cross_entropy(logits, index)
+def grounding_loss(
+    scores: GroundingScores, target: torch.Tensor, candidates: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy over (B, N + 1) logits; target (B,) int64 is the object column, or -1 for 'none of these'.
+
+    ``candidates`` (B, N) bool marks, for an ambiguous sentence, every object it fits; such a row's target
+    is the uniform distribution over them instead. The model so learns to split its belief evenly among
+    objects that fit equally, which the calibrated ambiguity margin reads as "ambiguous", where a 'none'
+    target taught it to answer "not_found" for them.
+    """
+    logp = torch.log_softmax(scores.logits_with_none(), dim=-1)  # (B, N + 1)
+    index = torch.where(target < 0, torch.full_like(target, logp.shape[1] - 1), target)
+    nll = -logp.gather(1, index.unsqueeze(1)).squeeze(1)  # (B,)
+    if candidates is not None:
+        count = candidates.sum(dim=1)  # (B,)
+        # masked_fill first: padded objects have logp -inf, and 0 * -inf would be NaN.
+        picked = logp[:, :-1].masked_fill(~candidates, 0.0).sum(dim=1)  # (B,)
+        nll = torch.where(count > 0, -picked / count.clamp(min=1), nll)
+    return nll.mean()
 
 
 def answer_loss(scores: AnswerScores, answer_targets: torch.Tensor) -> torch.Tensor:

@@ -27,7 +27,8 @@ class TrainingStep(nn.Module):
         if bool(refer.any()):
             sel = refer.nonzero().squeeze(1)
             g = out.grounding
-            ground = grounding_loss(type(g)(g.object_logits[sel], g.none_logit[sel]), batch.target[sel])
+            ground = grounding_loss(type(g)(g.object_logits[sel], g.none_logit[sel]), batch.target[sel],
+                                    batch.candidates[sel])
         ans = evid = zero
         if bool(qa.any()):
             sel = qa.nonzero().squeeze(1)

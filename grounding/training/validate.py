@@ -22,11 +22,14 @@ class SplitMetrics:
     """Oracle-proposal accuracy on one split. Rates are fractions in [0, 1]; counts say how many were scored."""
 
     grounding_accuracy: float = 0.0
-    """Present targets: argmax over objects + none is the target. Absent: argmax is none."""
+    """Present targets: argmax over objects + none is the target. Absent: argmax is none. (Ambiguous
+    sentences are scored apart, by ``ambiguous_split``.)"""
     present_accuracy: float = 0.0
     """Accuracy over queries whose target is present."""
     absent_not_found: float = 0.0
     """Absent targets answered 'not found' (none wins)."""
+    ambiguous_split: float = 0.0
+    """Ambiguous sentences whose two most likely columns are both objects they fit (belief split among them)."""
     present_not_found: float = 0.0
     """Present targets wrongly answered 'not found'."""
     qa_em1: float = 0.0
@@ -60,12 +63,16 @@ def evaluate_split(
         batch = make_step_batch(model, data, chunk, bank.lookup(texts) if bank else None, None, None)
         scene = model.encode_scene(batch.scenes, batch.views)
         out = model.query(batch.text, scene, batch.scene_index)
-        choice = out.grounding.logits_with_none().argmax(dim=1)  # (B,) N means none
+        logits = out.grounding.logits_with_none()  # (B, N + 1)
+        choice = logits.argmax(dim=1)  # (B,) N means none
         n_cols = out.grounding.object_logits.shape[1]
         top_answer = out.answer.answer_logits.argmax(dim=1)
         top_retrieved = out.retrieval.similarity.argmax(dim=1)
         for b, q in enumerate(batch.items):
-            if q.kind == "refer":
+            if q.kind == "refer" and q.candidates:
+                top_two = logits[b].topk(min(2, logits.shape[1])).indices.tolist()
+                hits["ambiguous_split"].append(set(top_two) <= set(q.candidates))
+            elif q.kind == "refer":
                 said_none = int(choice[b]) == n_cols
                 ok = said_none if q.target < 0 else int(choice[b]) == q.target
                 hits["refer"].append(ok)
@@ -98,6 +105,7 @@ def evaluate_split(
         grounding_accuracy=rate("refer"),
         present_accuracy=rate("present"),
         absent_not_found=rate("absent_not_found"),
+        ambiguous_split=rate("ambiguous_split"),
         present_not_found=rate("present_not_found"),
         qa_em1=rate("qa"),
         retrieval_r1=rate("retrieval_r1"),

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         v = result.best_val
         print(
             f"val: grounding {v.grounding_accuracy:.3f}  qa EM@1 {v.qa_em1:.3f}  absent->not found "
-            f"{v.absent_not_found:.3f}  present->not found {v.present_not_found:.3f}"
+            f"{v.absent_not_found:.3f}  present->not found {v.present_not_found:.3f}  ambiguous split "
+            f"{v.ambiguous_split:.3f}"
         )
     return 0

@@ -22,6 +22,26 @@ def test_grounding_loss_uses_none_column_for_absent_targets() -> None:
     torch.testing.assert_close(single, expected)
 
 
+def test_grounding_loss_spreads_an_ambiguous_target_evenly_over_its_candidates() -> None:
+    logits = torch.tensor([[1.0, 3.0, 0.0, float("-inf")], [2.0, 0.0, 0.0, 0.0]], requires_grad=True)
+    none = torch.tensor([0.5, 0.0])
+    candidates = torch.tensor([[True, True, False, False], [False, False, False, False]])
+    loss = grounding_loss(GroundingScores(logits, none), torch.tensor([-1, 2]), candidates)
+    logp = torch.log_softmax(torch.tensor([1.0, 3.0, 0.0, 0.5]), 0)
+    expected = (-(logp[0] + logp[1]) / 2 - torch.log_softmax(torch.tensor([2.0, 0.0, 0.0, 0.0, 0.0]), 0)[2]) / 2
+    torch.testing.assert_close(loss, expected)
+    loss.backward()
+    assert logits.grad is not None and torch.isfinite(logits.grad).all()  # the padded column stays out
+    # The candidates pull towards each other: the lower one up, the higher one down.
+    assert float(logits.grad[0, 0]) < 0 < float(logits.grad[0, 1])
+    # An even split over the candidates is the least loss, lower than all the belief on one of them.
+    even = grounding_loss(GroundingScores(torch.tensor([[5.0, 5.0, -5.0]]), torch.tensor([-5.0])), torch.tensor([-1]),
+                          torch.tensor([[True, True, False]]))
+    one = grounding_loss(GroundingScores(torch.tensor([[10.0, 0.0, -5.0]]), torch.tensor([-5.0])), torch.tensor([-1]),
+                         torch.tensor([[True, True, False]]))
+    assert float(even) < float(one)
+
+
 def test_answer_loss_soft_targets_and_skipped_rows() -> None:
     logits = torch.zeros(2, 4)
     targets = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])

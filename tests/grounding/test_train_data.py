@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grounding.training.batches import group_queries
+from grounding.model import GroundingModelConfig, build_model
+from grounding.training.batches import group_queries, make_step_batch
 from grounding.training.data import build_answer_vocab, prepare_dataset
+from grounding.training.validate import evaluate_split
 
 LABELS = ("cube", "ball", "rod")
 COLORS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
@@ -208,3 +211,46 @@ def test_answer_vocab_is_from_train_and_deterministic(tiny: Path) -> None:
     b = prepare_dataset(tiny, ["train", "val"]).answer_vocab
     assert a == b and a
     assert build_answer_vocab([["b"], ["a"], ["b"], []]) == ["b", "a"]
+
+
+def _with_ambiguous(tiny: Path, root: Path) -> Path:
+    """A copy of ``tiny`` whose scenes each get two ambiguous records as the sim writes them: one that fits
+    the scene's first two objects, and one that fits its first object and an id with no points."""
+    shutil.copytree(tiny, root)
+    refer = json.loads((root / "refer.json").read_text())
+    for sid in sorted({r["scene_id"] for r in refer}):
+        for candidates in ([0, 1], [0, 99]):
+            refer.append({"scene_id": sid, "object_id": -1, "object_name": "object", "ann_id": len(refer),
+                          "description": "one of the objects", "view": "v0", "relation": "attribute",
+                          "view_dependent": False, "status": "ambiguous", "candidate_ids": candidates})
+    (root / "refer.json").write_text(json.dumps(refer))
+    return root
+
+
+def test_ambiguous_sentences_target_every_object_they_fit(tiny: Path, tmp_path: Path) -> None:
+    data = prepare_dataset(_with_ambiguous(tiny, tmp_path / "amb"), ["train", "val"])
+    amb = [q for q in data.queries["train"] if q.text == "one of the objects"]
+    assert len(amb) == 2 * 4
+    for q in amb:
+        cols = [data.scenes[q.scene_id].column_of(i) for i in (0, 1)]
+        if q.candidates:  # fits objects 0 and 1: both are its target, none of them alone
+            assert q.candidates == cols and q.target == -1
+        else:  # fits object 0 and one with no points: among these proposals it is unique
+            assert q.target == cols[0]
+    assert sum(bool(q.candidates) for q in amb) == 4
+    assert all(not q.candidates for q in data.queries["train"] if q.text != "one of the objects")
+
+    model = build_model(GroundingModelConfig(d_model=16, num_heads=2, points_per_object=16, point_feature_dim=16,
+                                             fourier_bands=2, contrastive_dim=8, scene_layers=1, text_layers=1,
+                                             object_layers=1), data.answer_vocab)
+    groups = group_queries(data.queries["train"])
+    batch = make_step_batch(model, data, groups, None, None, None)
+    rows = [b for b, q in enumerate(batch.items) if q.candidates]
+    assert batch.candidates.shape == (len(batch.items), batch.scenes.num_objects)
+    assert int(batch.candidates.sum()) == 2 * len(rows) and batch.candidates[rows][:, :2].all()
+
+    # Validation scores them apart from the absent targets, by whether the belief went to what they fit.
+    metrics = evaluate_split(model, data, "val")
+    assert metrics.counts["ambiguous_split"] == 1
+    assert metrics.counts["absent_not_found"] == 1 and metrics.counts["refer"] == len(
+        [q for q in data.queries["val"] if q.kind == "refer" and not q.candidates])
