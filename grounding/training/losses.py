@@ -16,6 +16,10 @@ class LossConfig:
 
     grounding: float = 1.0
     """Weight of the grounding cross-entropy over N objects + none."""
+    absent: float = 1.0
+    """Relative weight, within the grounding cross-entropy, of the sentences whose target is 'none of these'
+    (the grounding term stays a weighted mean). Above 1 it makes up for the ambiguous sentences, which no
+    longer have that target."""
     answer: float = 1.0
     """Weight of the QA answer cross-entropy."""
     evidence: float = 0.5
@@ -24,7 +28,7 @@ class LossConfig:
     """Weight of the InfoNCE text-object alignment loss."""
 
     def __post_init__(self) -> None:
-        for name in ("grounding", "answer", "evidence", "contrastive"):
+        for name in ("grounding", "absent", "answer", "evidence", "contrastive"):
             if getattr(self, name) < 0:
                 raise ValueError(f"LossConfig.{name}: expected >= 0, got {getattr(self, name)}")
 
@@ -52,7 +56,7 @@ class LossTerms:
 
 
 def grounding_loss(
-    scores: GroundingScores, target: torch.Tensor, candidates: torch.Tensor | None = None
+    scores: GroundingScores, target: torch.Tensor, candidates: torch.Tensor | None = None, absent_weight: float = 1.0
 ) -> torch.Tensor:
     """Cross-entropy over (B, N + 1) logits; target (B,) int64 is the object column, or -1 for 'none of these'.
 
@@ -60,16 +64,22 @@ def grounding_loss(
     is the uniform distribution over them instead. The model so learns to split its belief evenly among
     objects that fit equally, which the calibrated ambiguity margin reads as "ambiguous", where a 'none'
     target taught it to answer "not_found" for them.
+
+    The loss is a weighted mean over the B rows, in which rows whose target is 'none' count
+    ``absent_weight`` times.
     """
     logp = torch.log_softmax(scores.logits_with_none(), dim=-1)  # (B, N + 1)
     index = torch.where(target < 0, torch.full_like(target, logp.shape[1] - 1), target)
     nll = -logp.gather(1, index.unsqueeze(1)).squeeze(1)  # (B,)
+    absent = target < 0  # (B,)
     if candidates is not None:
         count = candidates.sum(dim=1)  # (B,)
         # masked_fill first: padded objects have logp -inf, and 0 * -inf would be NaN.
         picked = logp[:, :-1].masked_fill(~candidates, 0.0).sum(dim=1)  # (B,)
         nll = torch.where(count > 0, -picked / count.clamp(min=1), nll)
-    return nll.mean()
+        absent &= count == 0
+    weight = torch.where(absent, absent_weight, 1.0).to(nll.dtype)  # (B,)
+    return (weight * nll).sum() / weight.sum()
 
 
 def answer_loss(scores: AnswerScores, answer_targets: torch.Tensor) -> torch.Tensor:

@@ -42,6 +42,17 @@ def test_grounding_loss_spreads_an_ambiguous_target_evenly_over_its_candidates()
     assert float(even) < float(one)
 
 
+def test_grounding_loss_weights_the_absent_rows() -> None:
+    logits, none = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), torch.tensor([0.0, 0.5, 0.0])
+    candidates = torch.tensor([[False, False], [False, False], [True, True]])
+    target = torch.tensor([0, -1, -1])  # present, absent, ambiguous (not absent, whatever its target says)
+    per_row = torch.stack([grounding_loss(GroundingScores(logits[i : i + 1], none[i : i + 1]), target[i : i + 1],
+                                          candidates[i : i + 1]) for i in range(3)])
+    weighted = grounding_loss(GroundingScores(logits, none), target, candidates, absent_weight=3.0)
+    torch.testing.assert_close(weighted, (per_row[0] + 3.0 * per_row[1] + per_row[2]) / 5.0)
+    torch.testing.assert_close(grounding_loss(GroundingScores(logits, none), target, candidates), per_row.mean())
+
+
 def test_answer_loss_soft_targets_and_skipped_rows() -> None:
     logits = torch.zeros(2, 4)
     targets = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
