@@ -1,11 +1,12 @@
 """Console scripts ``perception_node``, ``grounding_node`` and ``sim_node`` (``ros2 run ground3d <name>``).
 
 Each reads ``config/ground3d.yaml`` unless ``--ros-args --params-file`` names another file, starts its node
-(configured and activated when ``autostart`` is true), spins, and on SIGINT frees its core and exits 0.
+(configured and activated when ``autostart`` is true), spins, and on SIGINT or SIGTERM frees its core and exits 0.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,12 +16,15 @@ def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None)
     """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin each on its own thread
     (``NodeThreads``) until SIGINT."""
     import rclpy
-    from rclpy.executors import ExternalShutdownException
+    from rclpy.signals import SignalHandlerOptions
 
     from ros_nodes.node_threads import NodeThreads
     from ros_nodes.params import ros_args_with_config
 
-    rclpy.init(args=ros_args_with_config(list(sys.argv if argv is None else argv)))
+    # rclpy's own handlers would shut the context down from their thread while the nodes' spins wait on it,
+    # which crashed `ground3d launch` with SIGSEGV; ours stop the spins, and the context goes down after them.
+    rclpy.init(args=ros_args_with_config(list(sys.argv if argv is None else argv)),
+               signal_handler_options=SignalHandlerOptions.NO)
     nodes = []
     try:
         nodes = [factory() for factory in factories]
@@ -29,15 +33,11 @@ def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None)
             if not node.start():
                 print(f"{node.get_name()}: failed to configure or activate (see the log above)", file=sys.stderr)
                 return 1
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: spinner.stop_from_signal())
         spinner.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        # A SIGINT that lands in a finalizer (rclpy's Future.__del__) is swallowed there ("Exception ignored
-        # in ..."), while rclpy's handler has already shut the context down: the executor's next wait then fails
-        # on the dead context. That is the same clean shutdown; anything else while rclpy is up is a real error.
-        if rclpy.ok():
-            raise
+    except KeyboardInterrupt:
+        pass  # a SIGINT before our handlers were installed (while the nodes were built)
     finally:
         for node in nodes:
             node.teardown()

@@ -17,66 +17,78 @@ from typing import Any
 
 
 class NodeThreads:
-    """One SingleThreadedExecutor per node; ``spin`` serves all of them until the context shuts down."""
+    """One SingleThreadedExecutor per node, each spun on its own thread until ``stop`` (or until the context
+    shuts down, or a callback raises)."""
 
     def __init__(self, nodes: Sequence[Any], context: Any = None) -> None:
         from rclpy.executors import SingleThreadedExecutor
+        from rclpy.task import Future
 
         if not nodes:
             raise ValueError("NodeThreads: expected at least one node, got none")
         self._executors = [SingleThreadedExecutor(context=context) for _ in nodes]
         for executor, node in zip(self._executors, nodes, strict=True):
             executor.add_node(node)
+        # Done when the spins are to end: each executor wakes from its wait when it completes (a guard
+        # condition trigger, which is safe while the executor waits) and its spin returns.
+        self._stop: Future[None] = Future()
         self._threads: list[tuple[threading.Thread, threading.Event]] = []  # each with its "spin returned"
+        self._ended = threading.Event()
+        """Set when any spin returned (a stop, the context shut down, or an error)."""
         self._errors: list[BaseException] = []
+        self._signalled = False
 
     def spin(self) -> None:
-        """Spin the first node's executor on this thread and the others on their own; returns (or raises what
-        this thread's spin raised, e.g. ExternalShutdownException on SIGINT) once the context shuts down,
-        after stopping the other threads. An error in another node's thread is raised here."""
-        self.start(first=1)
+        """Spin every executor on its own thread and return once ``stop`` or ``stop_from_signal`` was called,
+        the context shut down, or a callback raised (which is raised here), after every spin has returned."""
+        self.start()
         try:
-            self._executors[0].spin()
+            # Polled, so that a signal handler (which runs on this thread) is served within 0.2 s.
+            while not self._ended.wait(0.2) and not self._signalled:
+                pass
         finally:
             self.shutdown()
         if self._errors:
             raise self._errors[0]
 
-    def start(self, first: int = 0) -> None:
-        """Spin the executors from index ``first`` on background threads (``first=0``: all of them)."""
-        for executor in self._executors[first:]:
+    def start(self) -> None:
+        """Spin every executor on a background thread."""
+        for executor in self._executors:
             done = threading.Event()
             thread = threading.Thread(target=self._spin_one, args=(executor, done), daemon=True,
                                       name=f"spin-{executor.get_nodes()[0].get_name()}")
             thread.start()
             self._threads.append((thread, done))
 
+    def stop(self) -> None:
+        """Ask every spin to return once the callback it is in has returned (from any thread)."""
+        if not self._stop.done():
+            self._stop.set_result(None)
+
+    def stop_from_signal(self) -> None:
+        """``stop`` for a signal handler: it only sets a flag that ``spin`` polls, and takes no lock, which the
+        interrupted thread may hold."""
+        self._signalled = True
+
     def shutdown(self) -> None:
-        """Stop every executor, join the background threads once the callback each is in has returned, then
-        free the executors.
+        """Stop every spin, wait until the callback each is in has returned, then free the executors.
 
         There is no timeout: callers destroy the nodes next, and destroying a node under a running callback
-        (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV.
-        ``Executor.shutdown`` does not wait for that callback either: in the Kilted wheels it sets its flag
-        before the check that would wait, so it returns at once whatever its timeout, and it triggers and
-        frees the executor's guard condition while its spin may still be in its wait. Called so right after a
-        SIGINT, while the other nodes' threads were leaving their waits, it crashed ``ground3d launch`` with
-        SIGSEGV (faulthandler: the main thread in ``GuardCondition.trigger`` under ``Executor.shutdown``, the
-        others in ``_wait_for_ready_callbacks``). So it is called on an executor still spinning only when the
-        context is up (an error on one node's thread must stop the others); after a SIGINT the shut-down
-        context has woken every spin, which returns by itself, and the executors are shut down once no spin
-        is left.
+        (a frame being integrated can take seconds on a busy machine) crashed the process with SIGSEGV. The
+        spins are ended by ``stop`` (a guard condition trigger), never by ``Executor.shutdown`` while they
+        wait: in the Kilted wheels that triggers and frees the executor's guard condition at once, and a spin
+        still in its wait crashed (faulthandler: the main thread in ``GuardCondition.trigger`` under
+        ``Executor.shutdown``, the others in ``_wait_for_ready_callbacks``). Nor should the context be shut
+        down under a waiting spin: ``run_nodes`` turns rclpy's signal handlers off for this reason.
 
-        A SIGINT can reach the main thread while it waits here: rclpy's handler shuts the context down (which
-        ended spin) and then Python's raises KeyboardInterrupt, which would cut the wait short. It is held
-        until every thread's spin has returned, then raised. The wait is on an event of our own, not
-        ``Thread.join``: a join interrupted so in Python 3.11 marks a running thread as stopped."""
+        A SIGINT that Python turns into KeyboardInterrupt can reach the main thread while it waits here; it
+        would cut the wait short. It is held until every spin has returned, then raised. The wait is on an
+        event of our own, not ``Thread.join``: a join interrupted so in Python 3.11 marks a running thread as
+        stopped."""
         interrupted: KeyboardInterrupt | None = None
         while True:
             try:
-                if self._executors[0].context.ok():
-                    for executor in self._executors:
-                        executor.shutdown(timeout_sec=0)
+                self.stop()
                 for _, done in self._threads:
                     done.wait()
                 break
@@ -94,12 +106,13 @@ class NodeThreads:
         from rclpy.executors import ExternalShutdownException
 
         try:
-            executor.spin()
+            executor.spin_until_future_complete(self._stop)
         except ExternalShutdownException:
-            pass  # the context shut down (SIGINT): the normal way out
-        except BaseException as err:  # kept for spin() to raise on the main thread, which it wakes
+            pass  # the context shut down: another way out
+        except BaseException as err:  # kept for spin() to raise on the main thread
             if executor.context.ok():
                 self._errors.append(err)
-                self._executors[0].shutdown(timeout_sec=0)
         finally:
             done.set()
+            self._ended.set()
+            self.stop()  # one spin ending ends them all

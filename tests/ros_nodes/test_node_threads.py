@@ -3,7 +3,6 @@ stops every thread."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 
@@ -50,7 +49,6 @@ class _LongFrame:
 
 def test_a_busy_node_does_not_hold_up_another_and_shutdown_joins_every_thread(ros_domain_id: int) -> None:
     import rclpy
-    from rclpy.executors import ExternalShutdownException
 
     from ros_nodes.node_threads import NodeThreads
 
@@ -70,9 +68,7 @@ def test_a_busy_node_does_not_hold_up_another_and_shutdown_joins_every_thread(ro
 
         def spin() -> None:
             try:
-                spinner.spin()
-            except ExternalShutdownException:
-                pass
+                spinner.spin()  # returns once the context shuts down
             except BaseException as err:  # surfaced by the assertion below
                 errors.append(err)
 
@@ -127,7 +123,6 @@ def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_retu
     """A SIGINT while perception integrates a frame: the caller destroys the nodes once spin returns, so spin
     must wait for that callback however long it takes (longer than the 5 s join that once crashed launch)."""
     import rclpy
-    from rclpy.executors import ExternalShutdownException
 
     from ros_nodes.node_threads import NodeThreads
 
@@ -141,11 +136,7 @@ def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_retu
         busy.create_timer(0.01, frame)
         spinner = NodeThreads([idle, busy], context=context)
 
-        def spin() -> None:
-            with contextlib.suppress(ExternalShutdownException):
-                spinner.spin()
-
-        main = threading.Thread(target=spin)
+        main = threading.Thread(target=spinner.spin)
         main.start()
         assert started.wait(10)
         rclpy.try_shutdown(context=context)
@@ -163,9 +154,10 @@ def test_spin_returns_only_after_a_callback_in_flight_on_another_thread_has_retu
 def test_a_sigint_while_shutdown_waits_for_a_callback_is_raised_only_after_it_has_returned(
     ros_domain_id: int,
 ) -> None:
-    """On SIGINT rclpy's handler shuts the context down, which ends spin, and then Python's raises
-    KeyboardInterrupt on the main thread, possibly while shutdown waits for a callback in flight. Cutting that
-    wait short let ``ground3d launch`` destroy a node under its callback: SIGSEGV on CI."""
+    """Where rclpy's signal handlers are installed (``run_nodes`` installs its own), a SIGINT shuts the context
+    down, which ends spin, and then Python's handler raises KeyboardInterrupt on the main thread, possibly while
+    shutdown waits for a callback in flight. Cutting that wait short let ``ground3d launch`` destroy a node
+    under its callback: SIGSEGV on CI."""
     import os
     import signal
 
@@ -199,4 +191,44 @@ def test_a_sigint_while_shutdown_waits_for_a_callback_is_raised_only_after_it_ha
     finally:
         signal.signal(signal.SIGINT, previous)
         release.set()
+        rclpy.try_shutdown(context=context)
+
+
+@pytest.mark.slow
+def test_a_signal_stops_the_spins_after_the_callback_in_flight_and_leaves_the_context_up(ros_domain_id: int) -> None:
+    """What ``run_nodes`` does on SIGINT: its handler calls ``stop_from_signal``; the spins return (the busy one
+    once its callback has), and the context is still up, so nothing shuts it down under a waiting spin."""
+    import os
+    import signal
+
+    import rclpy
+
+    from ros_nodes.node_threads import NodeThreads
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=ros_domain_id)
+    frame = _LongFrame()
+    base_threads = threading.active_count()
+    try:
+        idle = rclpy.create_node("idle", context=context)
+        busy = rclpy.create_node("busy", context=context)
+        busy.create_timer(0.01, frame)
+        spinner = NodeThreads([idle, busy], context=context)
+        previous = signal.signal(signal.SIGINT, lambda *_: spinner.stop_from_signal())
+
+        def interrupt_then_release() -> None:
+            assert frame.started.wait(10)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1.0)
+            frame.release.set()
+
+        try:
+            threading.Thread(target=interrupt_then_release, daemon=True).start()
+            spinner.spin()  # on the main thread, as in run_nodes: the handler runs here
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        assert frame.finished.is_set() and context.ok()
+        assert threading.active_count() <= base_threads + 1  # the helper thread may still be leaving
+    finally:
+        frame.release.set()
         rclpy.try_shutdown(context=context)
