@@ -85,7 +85,18 @@ def markdown(results: list[CaseResult], info: dict[str, Any], command: str) -> s
     ]
     body = ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in table_rows(results)]
     notes = [f"- **{row.case}**: {row.note}" for res in results for row in res.rows if row.note]
-    return "\n".join(head + body + (["", *notes] if notes else [])) + "\n"
+    return "\n".join(head + body + (["", *notes] if notes else []) + _provenance(results, command)) + "\n"
+
+
+def _provenance(results: list[CaseResult], command: str) -> list[str]:
+    """For a merged table, which run measured which cases (none when this run measured them all)."""
+    runs: dict[str, list[str]] = {}
+    for r in results:
+        runs.setdefault(r.measured_by, []).append(r.name)
+    if len(runs) < 2:
+        return []
+    lines = ["", f"This table merges runs (the heading gives the latest, `{command}`); each case comes from:"]
+    return lines + [f"- {run or 'an unrecorded run'}: {', '.join(names)}" for run, names in runs.items()]
 
 
 def document(results: list[CaseResult], info: dict[str, Any], command: str, quick: bool) -> dict[str, Any]:
@@ -95,8 +106,9 @@ def document(results: list[CaseResult], info: dict[str, Any], command: str, quic
         "quick": quick,
         "machine": info,
         "cases": [
-            {"name": r.name, "wall_s": round(r.wall_s, 2), "peak_rss_bytes": r.peak_rss_bytes,
-             "rss_start_bytes": r.rss_start_bytes, "rss_growth_bytes": r.rss_growth_bytes, "error": r.error,
+            {"name": r.name, "measured_by": r.measured_by, "wall_s": round(r.wall_s, 2),
+             "peak_rss_bytes": r.peak_rss_bytes, "rss_start_bytes": r.rss_start_bytes,
+             "rss_growth_bytes": r.rss_growth_bytes, "error": r.error,
              "rows": [row.to_json() for row in r.rows]}
             for r in results
         ],

@@ -69,6 +69,8 @@ class CaseResult:
     error: str | None = None
     """Traceback tail when the case failed; its rows then say "not available"."""
     extra: dict[str, Any] = field(default_factory=dict)
+    measured_by: str = ""
+    """The bench command line of the run that measured it, with that run's load average at its start."""
 
     @property
     def rss_growth_bytes(self) -> int:

@@ -52,8 +52,9 @@ def load_results(path: Path) -> list[CaseResult]:
                                     nan if t["cpu_median_ms"] is None else float(t["cpu_median_ms"]))
             r["ratio"] = float("nan") if r["ratio"] is None else r["ratio"]
             rows.append(Row(**r))
+        earlier = f"`{doc['command']}` (load average {_load(doc['machine']['load_average'])})"
         out.append(CaseResult(case["name"], rows, case["rss_start_bytes"], case["peak_rss_bytes"], case["wall_s"],
-                              case["error"]))
+                              case["error"], measured_by=case.get("measured_by", earlier)))
     return out
 
 
@@ -75,6 +76,7 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
         if progress:
             print(f"[bench] {case.name}: {case.title} ...", file=sys.stderr, flush=True)
         results.append(run_case(case, quick, threads, isolate))
+        results[-1].measured_by = f"`{command}` (load average {_load(info['load_average'])})"
         if out_dir is not None:  # after every case, so an interrupted run keeps what it measured
             write_outputs(_ordered(kept + results), info, command, quick, out_dir)
         if progress:
@@ -88,6 +90,10 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
     doc = document(everything, info, command, quick)
     written = write_outputs(everything, info, command, quick, out_dir) if out_dir is not None else []
     return SuiteOutcome(results, text_table(everything), doc, written)
+
+
+def _load(values: list[float]) -> str:
+    return ", ".join(f"{x:.1f}" for x in values)
 
 
 def _ordered(results: list[CaseResult]) -> list[CaseResult]:

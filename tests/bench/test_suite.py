@@ -101,11 +101,18 @@ def test_timing_helpers() -> None:
 
 
 def test_merge_keeps_the_other_cases_of_an_earlier_run(tmp_path: Path) -> None:
-    run_suite(quick=True, only=["image_depth"], out_dir=tmp_path, progress=False, isolate=False)
+    run_suite(quick=True, only=["image_depth"], out_dir=tmp_path, progress=False, isolate=False, command="first")
     first = json.loads((tmp_path / "bench.json").read_text())["cases"][0]
-    outcome = run_suite(quick=True, only=["sim_render"], out_dir=tmp_path, progress=False, isolate=False, merge=True)
+    assert "merges runs" not in (tmp_path / "bench.md").read_text()
+    outcome = run_suite(quick=True, only=["sim_render"], out_dir=tmp_path, progress=False, isolate=False, merge=True,
+                        command="second")
     doc = json.loads((tmp_path / "bench.json").read_text())
     assert [c["name"] for c in doc["cases"]] == ["image_depth", "sim_render"]  # suite order
     assert doc["cases"][0]["rows"] == first["rows"]  # kept as measured, not re-run
     assert [r.name for r in outcome.results] == ["sim_render"]
     assert "Image rgb8 -> rgb" in outcome.table and "sim RGB-D render" in outcome.table
+    # Each case says which run measured it, and the Markdown lists them.
+    assert [c["measured_by"].split("`")[1] for c in doc["cases"]] == ["first", "second"]
+    md = (tmp_path / "bench.md").read_text()
+    assert "merges runs" in md and "- `first` (load average" in md and ": image_depth" in md
+    assert ": sim_render" in md
