@@ -14,7 +14,7 @@ from typing import Any
 
 def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None) -> int:
     """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin each on its own thread
-    (``NodeThreads``) until SIGINT."""
+    (``NodeThreads``) until SIGINT or SIGTERM."""
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 

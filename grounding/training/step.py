@@ -28,8 +28,7 @@ class TrainingStep(nn.Module):
             sel = refer.nonzero().squeeze(1)
             g = out.grounding
             ground = grounding_loss(type(g)(g.object_logits[sel], g.none_logit[sel]), batch.target[sel],
-                                    batch.candidates[sel],
-                                    self.weights.absent)
+                                    batch.candidates[sel], self.weights.absent)
         ans = evid = zero
         if bool(qa.any()):
             sel = qa.nonzero().squeeze(1)
