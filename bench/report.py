@@ -70,13 +70,23 @@ def text_table(results: list[CaseResult]) -> str:
     return "\n".join(lines + (["", *notes] if notes else []))
 
 
+def load_text(values: list[float]) -> str:
+    """A load average as the table writes it: "0.5, 0.6, 0.6"."""
+    return ", ".join(f"{x:.1f}" for x in values)
+
+
+def measured_by(command: str, load_average: list[float]) -> str:
+    """What a case records of the run that measured it."""
+    return f"`{command}` (load average {load_text(load_average)})"
+
+
 def markdown(results: list[CaseResult], info: dict[str, Any], command: str) -> str:
     """The table as Markdown, headed by the machine and the command that measured it."""
     v = info["versions"]
     head = [
         f"Measured with `{command}` on {info['cpu']}, {info['cores']} cores, torch {v['torch']} "
         f"({info['torch_threads']} threads), open3d {v['open3d']}; load average "
-        f"{', '.join(f'{x:.1f}' for x in info['load_average'])} at the start (a shared machine: other people's work "
+        f"{load_text(info['load_average'])} at the start (a shared machine: other people's work "
         "inflates wall times, so each peer is timed in the same run, in alternating rounds; CPU times are given "
         "beside wall times).",
         "",
@@ -140,7 +150,7 @@ def render_png(results: list[CaseResult], info: dict[str, Any], path: Path) -> N
             cell.set_facecolor("#dddddd")
         elif c == 5 and cells[r - 1][5] in ("yes", "NO"):
             cell.set_facecolor("#c8f0c8" if cells[r - 1][5] == "yes" else "#f4c4c4")
-    load = ", ".join(f"{x:.1f}" for x in info["load_average"])
+    load = load_text(info["load_average"])
     ax.set_title(f"ground3d bench - {info['cpu']}, {info['cores']} cores, torch threads {info['torch_threads']}, "
                  f"load average {load} (shared machine)", fontsize=10)
     fig.savefig(path, dpi=110, bbox_inches="tight")

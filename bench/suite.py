@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Row, Timing
-from bench.report import document, machine, text_table, write_outputs
+from bench.report import document, machine, measured_by, text_table, write_outputs
 from bench.runner import CASE_NAMES, CaseResult, run_case, select
 
 
@@ -37,6 +37,7 @@ def _finite_row(row: Any) -> bool:
 def load_results(path: Path) -> list[CaseResult]:
     """The case results of an earlier run's bench.json."""
     doc = json.loads(path.read_text(encoding="utf-8"))
+    earlier = measured_by(doc["command"], doc["machine"]["load_average"])  # for a file from before it was recorded
     out = []
     for case in doc["cases"]:
         rows = []
@@ -52,7 +53,6 @@ def load_results(path: Path) -> list[CaseResult]:
                                     nan if t["cpu_median_ms"] is None else float(t["cpu_median_ms"]))
             r["ratio"] = float("nan") if r["ratio"] is None else r["ratio"]
             rows.append(Row(**r))
-        earlier = f"`{doc['command']}` (load average {_load(doc['machine']['load_average'])})"
         out.append(CaseResult(case["name"], rows, case["rss_start_bytes"], case["peak_rss_bytes"], case["wall_s"],
                               case["error"], measured_by=case.get("measured_by", earlier)))
     return out
@@ -76,7 +76,7 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
         if progress:
             print(f"[bench] {case.name}: {case.title} ...", file=sys.stderr, flush=True)
         results.append(run_case(case, quick, threads, isolate))
-        results[-1].measured_by = f"`{command}` (load average {_load(info['load_average'])})"
+        results[-1].measured_by = measured_by(command, info["load_average"])
         if out_dir is not None:  # after every case, so an interrupted run keeps what it measured
             write_outputs(_ordered(kept + results), info, command, quick, out_dir)
         if progress:
@@ -90,10 +90,6 @@ def run_suite(quick: bool = False, only: list[str] | None = None, threads: int =
     doc = document(everything, info, command, quick)
     written = write_outputs(everything, info, command, quick, out_dir) if out_dir is not None else []
     return SuiteOutcome(results, text_table(everything), doc, written)
-
-
-def _load(values: list[float]) -> str:
-    return ", ".join(f"{x:.1f}" for x in values)
 
 
 def _ordered(results: list[CaseResult]) -> list[CaseResult]:
