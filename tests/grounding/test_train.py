@@ -20,21 +20,11 @@ from grounding.model.checkpoint import CONFIG_FILE, WEIGHTS_FILE
 from grounding.training import TrainConfig, train
 from grounding.training.state import STATE_FILE, load_training_state, save_training_state
 from grounding.training.trainer import LOG_FILE
-from tests.grounding.test_train_data import write_tiny_dataset
+from tests.grounding.test_train_data import TINY_MODEL, write_tiny_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = {
-    "model": {
-        "d_model": 16,
-        "num_heads": 2,
-        "points_per_object": 16,
-        "point_feature_dim": 16,
-        "fourier_bands": 2,
-        "contrastive_dim": 8,
-        "scene_layers": 1,
-        "text_layers": 1,
-        "object_layers": 1,
-    },
+    "model": TINY_MODEL,
     "epochs": 2,
     "pairs_per_step": 2,
     "queries_per_pair": 4,

@@ -14,6 +14,9 @@ from grounding.training.batches import group_queries, make_step_batch
 from grounding.training.data import build_answer_vocab, prepare_dataset
 from grounding.training.validate import evaluate_split
 
+TINY_MODEL = {"d_model": 16, "num_heads": 2, "points_per_object": 16, "point_feature_dim": 16, "fourier_bands": 2,
+              "contrastive_dim": 8, "scene_layers": 1, "text_layers": 1, "object_layers": 1}
+"""A model small enough to train and validate in seconds (also ``tests/grounding/test_train.py``'s)."""
 LABELS = ("cube", "ball", "rod")
 COLORS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
 SIZES = {"cube": (0.3, 0.3, 0.3), "ball": (0.25, 0.25, 0.25), "rod": (0.08, 0.08, 0.6)}
@@ -240,9 +243,7 @@ def test_ambiguous_sentences_target_every_object_they_fit(tiny: Path, tmp_path: 
     assert sum(bool(q.candidates) for q in amb) == 4
     assert all(not q.candidates for q in data.queries["train"] if q.text != "one of the objects")
 
-    model = build_model(GroundingModelConfig(d_model=16, num_heads=2, points_per_object=16, point_feature_dim=16,
-                                             fourier_bands=2, contrastive_dim=8, scene_layers=1, text_layers=1,
-                                             object_layers=1), data.answer_vocab)
+    model = build_model(GroundingModelConfig(**TINY_MODEL), data.answer_vocab)
     groups = group_queries(data.queries["train"])
     batch = make_step_batch(model, data, groups, None, None, None)
     rows = [b for b, q in enumerate(batch.items) if q.candidates]
