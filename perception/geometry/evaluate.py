@@ -27,6 +27,11 @@ from perception.point_cloud import PointCloud
 from perception.proposal import ObjectProposal
 
 IOU_THRESHOLDS = (0.25, 0.5)
+MISS_KINDS = ("none", "larger", "smaller", "offset")
+"""Why an object was missed, from the proposal with the highest IoU with it: no proposal overlaps it; that
+proposal's box has over 1.5 times the object's volume (the object merged into something, or swollen);
+under 1 / 1.5 of it (a fragment of the object); or about its volume but misplaced."""
+_VOLUME_RATIO = 1.5
 
 
 @dataclass
@@ -45,6 +50,8 @@ class ProposalScores:
     """Counted objects per category, when the categories were given."""
     category_matched: dict[str, dict[str, int]] = field(default_factory=dict)
     """Matched objects per IoU threshold, then per category."""
+    misses: dict[str, int] = field(default_factory=dict)
+    """Objects left unmatched at IoU 0.5, by the proposal that overlaps each most (``MISS_KINDS``)."""
 
     def recall(self, iou: float) -> float:
         """Matched objects / objects at threshold ``iou``."""
@@ -65,6 +72,8 @@ class ProposalScores:
         self.num_proposals += other.num_proposals
         for k, v in other.matched.items():
             self.matched[k] = self.matched.get(k, 0) + v
+        for k, v in other.misses.items():
+            self.misses[k] = self.misses.get(k, 0) + v
         for c, n in other.category_objects.items():
             self.category_objects[c] = self.category_objects.get(c, 0) + n
         for k, per_category in other.category_matched.items():
@@ -126,7 +135,24 @@ def score_proposals(
             per_category = scores.category_matched.setdefault(str(t), {})
             for c in columns:
                 per_category[names[c]] = per_category.get(names[c], 0) + 1
+        if t == 0.5:
+            missed = np.setdiff1d(np.arange(int(counted.sum())), columns)
+            for kind in _miss_kinds(proposals, [b for b, c in zip(boxes, counted, strict=True) if c],
+                                    iou[:, counted], missed):
+                scores.misses[kind] = scores.misses.get(kind, 0) + 1
     return scores
+
+
+def _miss_kinds(proposals: list[ObjectProposal], boxes: list[Box3D], iou: np.ndarray, missed: np.ndarray) -> list[str]:
+    """``MISS_KINDS`` entry of each missed object (column of ``iou`` (P, K) against its ``boxes``)."""
+    kinds = []
+    for c in missed:
+        if not len(proposals) or iou[:, c].max() <= 0.0:
+            kinds.append("none")
+            continue
+        ratio = float(np.prod(proposals[int(iou[:, c].argmax())].aabb.size)) / max(float(np.prod(boxes[c].size)), 1e-12)
+        kinds.append("larger" if ratio > _VOLUME_RATIO else "smaller" if ratio < 1 / _VOLUME_RATIO else "offset")
+    return kinds
 
 
 def _greedy_matches(iou: np.ndarray, threshold: float) -> list[int]:
@@ -194,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
     parser.add_argument("--raw-depth", action="store_true", help="views: skip the depth median")
     parser.add_argument("--by-category", action="store_true", help="also print recall@0.5 per category")
+    parser.add_argument("--misses", action="store_true",
+                        help="also print the objects missed at IoU 0.5 by kind (MISS_KINDS)")
     parser.add_argument("--view-support-margin", type=float, default=None,
                         help="views: ProposalConfig.support_margin in metres (default: rgbd_view_config's)")
     parser.add_argument("--chroma-step", type=float, default=None,
@@ -213,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
         for name, scores in (("scenes", report.scenes), ("views", report.views)):
             out[name]["objects by category"] = dict(sorted(scores.category_objects.items()))
             out[name]["recall@0.5 by category"] = scores.category_recall(IOU_THRESHOLDS[1])
+    if args.misses:
+        for name, scores in (("scenes", report.scenes), ("views", report.views)):
+            out[name]["misses@0.5"] = {kind: scores.misses.get(kind, 0) for kind in MISS_KINDS}
     print(json.dumps(out, indent=1))
 
 

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from perception.geometry.evaluate import evaluate_proposals, main, score_proposals
-from perception.geometry.proposals import extract_proposals
+from perception.geometry.proposals import extract_proposals, make_proposal
+from perception.proposal import ObjectProposal
 from tests.perception._geometry_scenes import look_at, render_view, sample_scene, tabletop_boxes
 
 
@@ -60,16 +61,36 @@ def test_scores_per_category_add_up_to_the_totals() -> None:
     assert score_proposals(proposals, cloud.xyz, instance).category_recall(0.5) == {}
 
 
+def test_misses_are_told_apart_by_the_proposal_that_overlaps_them_most() -> None:
+    cloud, instance = sample_scene(tabletop_boxes(), spacing=0.015)
+
+    def proposal(rows: np.ndarray) -> ObjectProposal:
+        return make_proposal(0, cloud.xyz[rows], np.zeros((rows.size, 3), np.uint8), rows)
+
+    rows = {i: np.flatnonzero(instance == i) for i in (1, 2, 3, 4)}
+    proposals = [
+        proposal(np.concatenate([rows[1], rows[3]])),  # mug and box 3 merged: one proposal, larger than either
+        proposal(rows[2][cloud.xyz[rows[2], 2] > 0.85]),  # the upper half of box 2: a fragment
+    ]  # and nothing near object 4
+    scores = score_proposals(proposals, cloud.xyz, instance)
+    assert scores.matched["0.5"] == 0
+    assert scores.misses == {"larger": 2, "smaller": 1, "none": 1}
+    scores.add(scores)
+    assert scores.misses == {"larger": 4, "smaller": 2, "none": 2}
+
+
 def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     _write_dataset(tmp_path)
     report = evaluate_proposals(str(tmp_path), "test")
     assert report.scenes.num_clouds == 1 and report.scenes.recall(0.5) == 1.0
     assert report.views.num_clouds == 1 and report.views.num_objects >= 3
     assert report.views.recall(0.25) >= 0.75
-    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--by-category", "--view-support-margin", "0.02"])
+    main(["--data", str(tmp_path), "--split", "test", "--no-views", "--by-category", "--misses",
+          "--view-support-margin", "0.02"])
     printed = json.loads(capsys.readouterr().out)
     assert printed["scenes"]["recall@0.5"] == 1.0 and printed["views"]["clouds"] == 0
     assert printed["scenes"]["recall@0.5 by category"] == {"box": 1.0}
+    assert printed["scenes"]["misses@0.5"] == {"none": 0, "larger": 0, "smaller": 0, "offset": 0}
 
 
 
