@@ -172,7 +172,7 @@ class ScenePerception:
     def _lift(self, frame: RGBDFrame) -> SpatialTokens:
         if self._encoder is None:
             self._encoder = CameraEncoder(self.config.camera)
-        patches = self._encoder.encode(frame.rgb)
+        patches = self._encoder.encode(frame.rgb, frame.depth_m, frame.intrinsics)
         return lift_patch_tokens(patches, frame.depth_m, frame.intrinsics, frame.T_world_cam, self.config.lift)
 
     def _result(

@@ -15,7 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from perception._checks import check_array
+from perception.camera import CameraIntrinsics
 from perception.vit.errors import CameraModelError
+from perception.vit.pixel_size import CHANNEL_NAME, image_pixel_size, normalised_log_size
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights"
 """The small ViT this package trains on sim renders (``python -m perception.vit.train``)."""
@@ -65,6 +67,8 @@ class CameraEncoder:
     """Runs a transformers vision backbone and returns its patch tokens (prefix tokens dropped).
 
     ``patch_size`` is the backbone's patch edge in pixels and ``feature_dim`` (D) the width of a token.
+    ``needs_depth`` is True for a model whose ``preprocessor_config.json`` names the pixel-size channel
+    (``extra_channel``, as the shipped ViT does): ``encode`` then needs the depth image and intrinsics.
     """
 
     def __init__(self, config: CameraEncoderConfig | None = None) -> None:
@@ -73,6 +77,7 @@ class CameraEncoder:
         self.model, self.patch_size, self.feature_dim = _load_backbone(model_dir)
         self.model.to(self.config.device).eval()
         mean, std = _normalisation(model_dir)
+        self.needs_depth = _extra_channel(model_dir) == CHANNEL_NAME
         self._mean = torch.tensor(mean, device=self.config.device).view(1, 3, 1, 1)
         self._std = torch.tensor(std, device=self.config.device).view(1, 3, 1, 1)
         self.width = self.config.input_width - self.config.input_width % self.patch_size
@@ -87,9 +92,22 @@ class CameraEncoder:
         return (x - self._mean) / self._std
 
     @torch.inference_mode()
-    def encode(self, rgb: np.ndarray) -> PatchTokens:
-        """Patch tokens of an (H, W, 3) uint8 RGB image: features (Hp, Wp, D)."""
-        pixels = self.preprocess(rgb)
+    def encode(
+        self, rgb: np.ndarray, depth_m: np.ndarray | None = None, intrinsics: CameraIntrinsics | None = None
+    ) -> PatchTokens:
+        """Patch tokens of an (H, W, 3) uint8 RGB image: features (Hp, Wp, D).
+
+        depth_m: (H, W) float32 metres registered to ``rgb`` with the camera's ``intrinsics``; required when
+        ``needs_depth``, ignored otherwise.
+        """
+        pixels = self.preprocess(rgb)  # (1, 3, h, w)
+        if self.needs_depth:
+            if depth_m is None or intrinsics is None:
+                raise CameraModelError("CameraEncoder.encode: expected depth_m and intrinsics for a model with a "
+                                       "pixel-size channel, got none")
+            check_array("depth_m", depth_m, rgb.shape[:2])
+            size = image_pixel_size(depth_m, intrinsics.fx, intrinsics.fy, self.height, self.width)
+            pixels = torch.cat([pixels, normalised_log_size(size).to(pixels.device)], dim=1)  # (1, 4, h, w)
         hidden = self.model(pixel_values=pixels, interpolate_pos_encoding=True).last_hidden_state  # (1, T, D)
         hp, wp = self.height // self.patch_size, self.width // self.patch_size
         patches = hidden[0, hidden.shape[1] - hp * wp :]  # (Hp * Wp, D): CLS and register tokens dropped
@@ -115,6 +133,14 @@ def _load_backbone(model_dir: Path) -> tuple[torch.nn.Module, int, int]:
     if config.model_type == "vit":  # ViTModel's pooler is unused for patch tokens
         model.pooler = None
     return model, int(config.patch_size), int(config.hidden_size)
+
+
+def _extra_channel(model_dir: Path) -> str | None:
+    """The name of a fourth input channel declared in ``preprocessor_config.json``, if any."""
+    path = model_dir / "preprocessor_config.json"
+    if path.is_file():
+        return json.loads(path.read_text()).get("extra_channel")
+    return None
 
 
 def _normalisation(model_dir: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:

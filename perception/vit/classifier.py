@@ -12,6 +12,7 @@ from torch import nn
 from transformers import ViTConfig, ViTModel
 
 from perception.vit.errors import CameraModelError
+from perception.vit.pixel_size import CHANNEL_NAME, normalised_log_size
 
 
 @dataclass
@@ -32,6 +33,9 @@ class CropClassifierConfig:
     """Transformer blocks."""
     num_heads: int = 4
     """Attention heads per block."""
+    pixel_size_channel: bool = False
+    """Feed each crop's pixel size in metres (``pixel_size``) as a fourth input channel, so that objects that
+    differ mostly in size can be told apart; the encoder then needs depth."""
 
     def __post_init__(self) -> None:
         if self.image_size % self.patch_size:
@@ -77,17 +81,25 @@ class CropClassifier(nn.Module):
                 intermediate_size=2 * config.hidden_size,
                 hidden_dropout_prob=0.0,
                 attention_probs_dropout_prob=0.0,
+                num_channels=4 if config.pixel_size_channel else 3,
             ),
             add_pooling_layer=False,
         )
         self.category_head = nn.Linear(config.hidden_size, len(config.categories))
         self.color_head = nn.Linear(config.hidden_size, len(config.colors))
 
-    def forward(self, crops: torch.Tensor) -> CropLogits:
-        """crops (B, 3, S, S) in [0, 1] -> logits."""
+    def forward(self, crops: torch.Tensor, pixel_size_m: torch.Tensor | None = None) -> CropLogits:
+        """crops (B, 3, S, S) in [0, 1] and, with ``pixel_size_channel``, their pixel sizes (B,) in metres
+        -> logits."""
         mean = torch.tensor(MEAN, device=crops.device).view(1, 3, 1, 1)
         std = torch.tensor(STD, device=crops.device).view(1, 3, 1, 1)
-        hidden = self.backbone(pixel_values=(crops - mean) / std).last_hidden_state  # (B, 1 + P, D)
+        pixels = (crops - mean) / std  # (B, 3, S, S)
+        if self.config.pixel_size_channel:
+            if pixel_size_m is None:
+                raise CameraModelError("CropClassifier: expected pixel_size_m (B,) for a pixel-size model, got None")
+            size = normalised_log_size(pixel_size_m).view(-1, 1, 1, 1)  # (B, 1, 1, 1)
+            pixels = torch.cat([pixels, size.expand(-1, 1, *pixels.shape[2:])], dim=1)  # (B, 4, S, S)
+        hidden = self.backbone(pixel_values=pixels).last_hidden_state  # (B, 1 + P, D)
         pooled = hidden[:, 1:].mean(dim=1)  # (B, D)
         return CropLogits(category=self.category_head(pooled), color=self.color_head(pooled))
 
@@ -99,7 +111,10 @@ class CropClassifier(nn.Module):
         heads.update({f"color_head.{k}": v for k, v in self.color_head.state_dict().items()})
         save_file({k: v.contiguous() for k, v in heads.items()}, str(directory / "heads.safetensors"))
         (directory / "classifier.json").write_text(json.dumps(asdict(self.config), indent=2))
-        preprocessor = {"image_mean": list(MEAN), "image_std": list(STD), "size": self.config.image_size}
+        preprocessor: dict[str, object] = {"image_mean": list(MEAN), "image_std": list(STD),
+                                           "size": self.config.image_size}
+        if self.config.pixel_size_channel:
+            preprocessor["extra_channel"] = CHANNEL_NAME
         (directory / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2))
 
     @classmethod

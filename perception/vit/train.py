@@ -3,7 +3,9 @@
     OMP_NUM_THREADS=1 python -m perception.vit.train --data DATASET --out perception/vit/weights --seed 0
 
 Crops come from each view's instance mask, rebuilt from the labelled scene cloud (``view_instances``), and
-are cached beside the output (``--cache``) because cutting them costs more than an epoch. Training crops are
+are cached beside the output (``--cache``) because cutting them costs more than an epoch. Each crop keeps its
+pixel size in metres, from the view's depth, which the model reads as a fourth channel (``pixel_size``;
+``--rgb-only`` trains a model without it, which then needs no depth). Training crops are
 augmented in geometry and brightness only (``augment``), so the colour label stays true. It picks nothing on
 test: val accuracy is printed after each epoch, the last epoch is saved, and val and test accuracy are
 reported in ``metrics.json``."""
@@ -73,6 +75,8 @@ class TrainConfig:
     """Augmentation of training crops."""
     init: str = ""
     """Directory of a saved crop classifier to start from (continued training); empty starts from scratch."""
+    pixel_size_channel: bool = True
+    """Give the model each crop's pixel size in metres as a fourth channel (``CropClassifierConfig``)."""
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -90,44 +94,55 @@ class CropSet:
     """(K,) int64 category index."""
     color: torch.Tensor
     """(K,) int64 colour index."""
+    pixel_size_m: torch.Tensor
+    """(K,) float32 metres of surface per crop pixel (``perception.vit.pixel_size``)."""
 
 
 def collect_crops(dataset: Dataset, split: str, config: CropConfig) -> CropSet:
     """Every visible object crop of every view of ``split``."""
-    crops, cats, cols = [], [], []
+    crops, cats, cols, sizes = [], [], [], []
     for scene_id in tqdm(dataset.splits[split], desc=f"crops {split}", unit="scene"):
         scene = dataset.scene(scene_id)
         by_id = {o.object_id: o for o in scene.objects}
         for view in scene.views:
             mask = view_instance_mask(view.depth_m, view.intrinsics, view.T_world_cam, scene.points, scene.instance)
-            batch, ids = object_crops(view.rgb, mask, config)
-            for crop, oid in zip(batch, ids, strict=True):
+            cut = object_crops(view.rgb, mask, config, view.depth_m, view.intrinsics)
+            assert cut.pixel_size_m is not None
+            for crop, oid, size in zip(cut.crops, cut.ids, cut.pixel_size_m, strict=True):
                 obj = by_id[int(oid)]
                 crops.append(crop)
                 cats.append(dataset.categories.index(obj.label))
                 cols.append(dataset.colors.index(obj.color))
-    return CropSet(torch.stack(crops), torch.tensor(cats), torch.tensor(cols))
+                sizes.append(size)
+    return CropSet(torch.stack(crops), torch.tensor(cats), torch.tensor(cols), torch.stack(sizes))
 
 
 def cached_crops(dataset: Dataset, split: str, config: CropConfig, cache_dir: Path | None) -> CropSet:
-    """``collect_crops``, read from or written to ``cache_dir/crops-SPLIT-SIZEpx.safetensors`` when given."""
+    """``collect_crops``, read from or written to ``cache_dir/crops-SPLIT-SIZEpx.safetensors`` when given
+    (a cache written before crops had pixel sizes is cut again)."""
     if cache_dir is None:
         return collect_crops(dataset, split, config)
     path = cache_dir / f"crops-{split}-{config.size}px.safetensors"
     if path.is_file():
         t = load_file(str(path))
-        return CropSet(t["crops"], t["category"], t["color"])
+        if "pixel_size_m" in t:
+            return CropSet(t["crops"], t["category"], t["color"], t["pixel_size_m"])
     data = collect_crops(dataset, split, config)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    save_file({"crops": data.crops, "category": data.category, "color": data.color}, str(path))
+    save_file({"crops": data.crops, "category": data.category, "color": data.color,
+               "pixel_size_m": data.pixel_size_m}, str(path))
     return data
 
 
-def augment(x: torch.Tensor, gen: torch.Generator, config: AugmentConfig) -> torch.Tensor:
+def augment(
+    x: torch.Tensor, pixel_size_m: torch.Tensor, gen: torch.Generator, config: AugmentConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Random flip, scale, shift, rotation, brightness and erasing of crops (B, 3, S, S) in [0, 1].
 
     Geometry and brightness only: hue must survive, it is the colour label. Uncovered pixels take the grey
     that ``CropConfig.mask_background`` paints, so a zoomed-out crop looks like a smaller segment crop.
+    Returns the crops and their pixel sizes (B,) in metres, divided by each crop's zoom: the object keeps
+    its size in metres however large it is drawn.
     """
     b = x.shape[0]
     # Brightness of the object only: the grey background stays the grey the test crops have.
@@ -154,7 +169,7 @@ def augment(x: torch.Tensor, gen: torch.Generator, config: AugmentConfig) -> tor
     rows = (idx >= corner[:, :1]) & (idx < corner[:, :1] + side[:, :1])  # (B, S)
     cols = (idx >= corner[:, 1:]) & (idx < corner[:, 1:] + side[:, 1:])  # (B, S)
     hole = (rows[:, :, None] & cols[:, None, :] & erase[:, None, None]).unsqueeze(1)  # (B, 1, S, S)
-    return torch.where(hole, torch.full_like(x, 0.5), x)
+    return torch.where(hole, torch.full_like(x, 0.5), x), pixel_size_m / scale
 
 
 @torch.inference_mode()
@@ -163,7 +178,7 @@ def accuracy(model: CropClassifier, data: CropSet, batch_size: int = 256) -> tup
     model.eval()
     right_cat = right_col = 0
     for i in range(0, data.crops.shape[0], batch_size):
-        out = model(data.crops[i : i + batch_size])
+        out = model(data.crops[i : i + batch_size], data.pixel_size_m[i : i + batch_size])
         right_cat += int((out.category.argmax(1) == data.category[i : i + batch_size]).sum())
         right_col += int((out.color.argmax(1) == data.color[i : i + batch_size]).sum())
     n = max(1, data.crops.shape[0])
@@ -185,9 +200,13 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         if model.config.categories != dataset.categories or model.config.colors != dataset.colors:
             raise ValueError(f"--init {config.init}: expected the dataset's categories and colours, got "
                              f"{model.config.categories} and {model.config.colors}")
+        if model.config.pixel_size_channel != config.pixel_size_channel:
+            raise ValueError(f"--init {config.init}: expected pixel_size_channel {config.pixel_size_channel} "
+                             f"(--rgb-only switches it off), got {model.config.pixel_size_channel}")
     else:
         model = CropClassifier(
-            CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size)
+            CropClassifierConfig(categories=dataset.categories, colors=dataset.colors, image_size=crop_config.size,
+                                 pixel_size_channel=config.pixel_size_channel)
         )
     steps_per_epoch = -(-train_set.crops.shape[0] // config.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -200,7 +219,8 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", unit="step")
         for step in bar:
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            logits = model(augment(train_set.crops[idx], gen, config.augment))
+            crops, sizes = augment(train_set.crops[idx], train_set.pixel_size_m[idx], gen, config.augment)
+            logits = model(crops, sizes)
             loss = F.cross_entropy(
                 logits.category, train_set.category[idx], label_smoothing=config.label_smoothing
             ) + F.cross_entropy(logits.color, train_set.color[idx])
@@ -226,6 +246,7 @@ def train(dataset: Dataset, out: Path, config: TrainConfig, cache_dir: Path | No
         "epochs": config.epochs,
         "lr": config.lr,
         "init": config.init,
+        "pixel_size_channel": config.pixel_size_channel,
     }
     model.save(out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -241,9 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate")
     parser.add_argument("--init", default="", help="saved classifier to continue training from")
     parser.add_argument("--cache", default=None, help="folder to keep the cut crops in between runs")
+    parser.add_argument("--rgb-only", action="store_true", help="no pixel-size channel: the model needs no depth")
     args = parser.parse_args(argv)
     cache = Path(args.cache) if args.cache else None
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, lr=args.lr, init=args.init)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, lr=args.lr, init=args.init,
+                         pixel_size_channel=not args.rgb_only)
     metrics = train(Dataset(args.data), Path(args.out), config, cache)
     print(json.dumps(metrics, indent=2))
     return 0
