@@ -132,6 +132,15 @@ def test_camera_tokens_come_from_a_local_vit(tmp_path: Path) -> None:
     assert 0 < result.image_tokens.num_tokens <= 2 * (48 // 8) * (64 // 8)
 
 
+def test_the_shipped_camera_vit_is_given_each_frames_depth() -> None:
+    # The shipped ViT's fourth channel is each pixel's size in metres, from the frame's depth.
+    perception = ScenePerception(ScenePerceptionConfig(
+        fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.02), camera=CameraEncoderConfig()))
+    result = perception.from_frames(_views(1))
+    assert result.image_tokens is not None and result.image_tokens.num_tokens > 0
+    assert torch.isfinite(result.image_tokens.features).all()
+
+
 def test_voxel_tokens_without_normals_estimate_them() -> None:
     xyz = np.random.default_rng(0).uniform(0, 1, (3000, 3)).astype(np.float32)
     xyz[:, 2] = 0.0

@@ -18,6 +18,7 @@ from transformers import (
     ViTModel,
 )
 
+from perception import CameraIntrinsics
 from perception.vit import CameraEncoder, CameraEncoderConfig
 from perception.vit.errors import CameraModelError
 
@@ -77,7 +78,9 @@ def test_shipped_default_model_loads_offline_and_classifies() -> None:
     from perception.vit.classifier import CropClassifier
 
     encoder = CameraEncoder()  # no directory given: the weights shipped in the package
-    patches = encoder.encode(np.zeros((480, 640, 3), np.uint8))
+    assert encoder.needs_depth  # its fourth channel is each pixel's size in metres
+    K = CameraIntrinsics(K=np.array([[525.0, 0, 319.5], [0, 525.0, 239.5], [0, 0, 1]]), width=640, height=480)
+    patches = encoder.encode(np.zeros((480, 640, 3), np.uint8), np.full((480, 640), 2.0, np.float32), K)
     assert patches.grid == (24, 32)
     classifier = CropClassifier.load(DEFAULT_MODEL_DIR)
     assert "mug" in classifier.config.categories and "red" in classifier.config.colors
