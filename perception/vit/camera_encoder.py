@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -76,8 +77,9 @@ class CameraEncoder:
         model_dir = Path(self.config.model_dir) if self.config.model_dir else DEFAULT_MODEL_DIR
         self.model, self.patch_size, self.feature_dim = _load_backbone(model_dir)
         self.model.to(self.config.device).eval()
-        mean, std = _normalisation(model_dir)
-        self.needs_depth = _extra_channel(model_dir) == CHANNEL_NAME
+        preprocessor = _preprocessor_config(model_dir)
+        mean, std = _normalisation(preprocessor)
+        self.needs_depth = preprocessor.get("extra_channel") == CHANNEL_NAME
         self._mean = torch.tensor(mean, device=self.config.device).view(1, 3, 1, 1)
         self._std = torch.tensor(std, device=self.config.device).view(1, 3, 1, 1)
         self.width = self.config.input_width - self.config.input_width % self.patch_size
@@ -135,18 +137,13 @@ def _load_backbone(model_dir: Path) -> tuple[torch.nn.Module, int, int]:
     return model, int(config.patch_size), int(config.hidden_size)
 
 
-def _extra_channel(model_dir: Path) -> str | None:
-    """The name of a fourth input channel declared in ``preprocessor_config.json``, if any."""
+def _preprocessor_config(model_dir: Path) -> dict[str, Any]:
+    """``preprocessor_config.json`` of a model directory, empty when it has none."""
     path = model_dir / "preprocessor_config.json"
-    if path.is_file():
-        return json.loads(path.read_text()).get("extra_channel")
-    return None
+    return dict(json.loads(path.read_text())) if path.is_file() else {}
 
 
-def _normalisation(model_dir: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    path = model_dir / "preprocessor_config.json"
-    if path.is_file():
-        data = json.loads(path.read_text())
-        if "image_mean" in data and "image_std" in data:
-            return tuple(data["image_mean"]), tuple(data["image_std"])
+def _normalisation(preprocessor: dict[str, Any]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    if "image_mean" in preprocessor and "image_std" in preprocessor:
+        return tuple(preprocessor["image_mean"]), tuple(preprocessor["image_std"])
     return _IMAGENET_MEAN, _IMAGENET_STD
