@@ -135,7 +135,7 @@ def score_proposals(
             per_category = scores.category_matched.setdefault(str(t), {})
             for c in columns:
                 per_category[names[c]] = per_category.get(names[c], 0) + 1
-        if t == 0.5:
+        if t == IOU_THRESHOLDS[1]:
             missed = np.setdiff1d(np.arange(int(counted.sum())), columns)
             for kind in _miss_kinds(proposals, [b for b, c in zip(boxes, counted, strict=True) if c],
                                     iou[:, counted], missed):
