@@ -66,6 +66,15 @@ class ViewData:
         """(H, W) float32 depth along the optical axis in metres, 0 where missing."""
         return self._image("depth.png", np.uint16, 1).astype(np.float32) / np.float32(self.depth_scale)
 
+    @cached_property
+    def instance(self) -> np.ndarray | None:
+        """(H, W) int32 instance id of the surface each pixel's ray hit, as the sim's renderer knew it; -1 for
+        background and no hit. A pixel whose depth the noise model dropped keeps its id. None for a view
+        written without ``instance.png``."""
+        if not (self.folder / "instance.png").is_file():
+            return None
+        return self._image("instance.png", np.uint16, 1).astype(np.int32) - 1
+
     def frame(self) -> RGBDFrame:
         """The view as a perception ``RGBDFrame`` (frame id ``camera_optical``)."""
         return RGBDFrame(self.rgb, self.depth_m, self.intrinsics, self.T_world_cam, frame_id="camera_optical")

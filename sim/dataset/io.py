@@ -52,3 +52,11 @@ def write_png(path: Path, image: np.ndarray) -> None:
     """A PNG of (H, W, 3) uint8 colour or (H, W) uint16 depth; PIL writes no timestamp, so bytes are stable."""
     # Level 1: sensor noise makes the images nearly incompressible, so higher levels cost time for little.
     Image.fromarray(image).save(path, format="PNG", compress_level=1)
+
+
+def instance_image(instance: np.ndarray) -> np.ndarray:
+    """(H, W) uint16 image of per-pixel instance ids (H, W) int: id + 1, 0 for background and no hit."""
+    if instance.size and (instance.min() < -1 or instance.max() >= np.iinfo(np.uint16).max):
+        raise ValueError(f"instance ids: expected -1 .. {np.iinfo(np.uint16).max - 2}, got "
+                         f"{instance.min()} .. {instance.max()}")
+    return (instance.astype(np.int64) + 1).astype(np.uint16)

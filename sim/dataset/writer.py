@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.dataset.io import as_written, write_json, write_npz, write_png
+from sim.dataset.io import as_written, instance_image, write_json, write_npz, write_png
 from sim.dataset.language_hook import language_generators
 from sim.dataset.splits import SPLITS, plan_splits
 from sim.errors import SimConfigError, SimError
@@ -136,6 +136,7 @@ def write_scene(root: Path, job: SceneJob) -> SceneResult:
             vdir.mkdir(parents=True, exist_ok=True)
             write_png(vdir / "rgb.png", render.rgb)
             write_png(vdir / "depth.png", render.depth_mm)
+            write_png(vdir / "instance.png", instance_image(render.instance))
             write_json(vdir / "camera.json", {
                 **render.intrinsics.to_json(), "T_world_cam": T.tolist(), "depth_scale": 1000.0,
                 **pose.to_json(),

@@ -47,6 +47,20 @@ def test_reads_a_handwritten_dataset(tmp_path):
     assert view.rgb.shape == (24, 32, 3) and np.allclose(view.depth_m, 1.5)
     assert view.frame().depth_m.shape == (24, 32)
     assert ds.refer("train") == [] and ds.qa() == []
+    assert view.instance is None  # written without instance.png
+
+
+def test_instance_png_reads_as_ids_with_minus_one_for_background(tmp_path):
+    root = _make(tmp_path)
+    ids = np.zeros((24, 32), np.uint16)
+    ids[5:10, 5:10] = 2  # object 1 (ids are stored + 1)
+    Image.fromarray(ids).save(root / "scenes" / "s0" / "views" / "v0" / "instance.png")
+    instance = Dataset(root).scene("s0").views[0].instance
+    assert instance is not None and instance.dtype == np.int32
+    assert (instance[5:10, 5:10] == 1).all() and (instance == -1).sum() == 24 * 32 - 25
+    Image.fromarray(np.zeros((24, 31), np.uint16)).save(root / "scenes" / "s0" / "views" / "v0" / "instance.png")
+    with pytest.raises(DatasetError, match=r"instance\.png"):
+        _ = Dataset(root).scene("s0").views[0].instance
 
 
 def test_instance_without_object_record_raises(tmp_path):

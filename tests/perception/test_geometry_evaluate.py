@@ -15,7 +15,7 @@ from perception.proposal import ObjectProposal
 from tests.perception._geometry_scenes import look_at, render_view, sample_scene, tabletop_boxes
 
 
-def _write_dataset(root: Path) -> None:
+def _write_dataset(root: Path, instance_png: bool = False) -> None:
     cloud, instance = sample_scene(tabletop_boxes(), spacing=0.015)
     scene = root / "scenes" / "s0"
     (scene / "views" / "v0").mkdir(parents=True)
@@ -25,7 +25,9 @@ def _write_dataset(root: Path) -> None:
                 "size": list(b.size), "yaw": b.yaw} for b in tabletop_boxes()]
     (scene / "objects.json").write_text(json.dumps(objects))
     T = look_at(np.array([1.6, 0.3, 1.5]), np.array([0.0, 0.0, 0.75]))
-    frame, _ = render_view(tabletop_boxes(), T, width=320, height=240)
+    frame, rendered = render_view(tabletop_boxes(), T, width=320, height=240)
+    if instance_png:
+        Image.fromarray((rendered + 1).astype(np.uint16)).save(scene / "views" / "v0" / "instance.png")
     Image.fromarray(frame.rgb).save(scene / "views" / "v0" / "rgb.png")
     Image.fromarray(np.round(frame.depth_m * 1000).astype(np.uint16)).save(scene / "views" / "v0" / "depth.png")
     camera = {"K": frame.intrinsics.K.tolist(), "width": 320, "height": 240, "T_world_cam": T.tolist()}
@@ -92,6 +94,21 @@ def test_evaluate_proposals_on_scenes_and_views(tmp_path: Path, capsys) -> None:
     assert printed["scenes"]["recall@0.5 by category"] == {"box": 1.0}
     assert printed["scenes"]["misses@0.5"] == {"none": 0, "larger": 0, "smaller": 0, "offset": 0}
 
+
+
+def test_views_take_the_rendered_instance_image_when_the_dataset_has_one(tmp_path: Path) -> None:
+    _write_dataset(tmp_path / "nearest")
+    _write_dataset(tmp_path / "rendered", instance_png=True)
+    nearest = evaluate_proposals(str(tmp_path / "nearest"), "test", views=True)
+    rendered = evaluate_proposals(str(tmp_path / "rendered"), "test", views=True)
+    assert rendered.views.num_objects == nearest.views.num_objects >= 3
+    assert rendered.views.recall(0.25) >= 0.75
+    # Proof the image is what labels the pixels: one id painted over every pixel leaves a single object.
+    png = tmp_path / "rendered" / "scenes" / "s0" / "views" / "v0" / "instance.png"
+    Image.fromarray(np.full((240, 320), 2, np.uint16)).save(png)
+    assert evaluate_proposals(str(tmp_path / "rendered"), "test").views.num_objects == 1
+    forced = evaluate_proposals(str(tmp_path / "rendered"), "test", nearest_labels=True)
+    assert forced.views.num_objects == nearest.views.num_objects
 
 
 def test_chroma_step_option_reaches_both_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,6 +101,9 @@ def test_reader_round_trip(written):
     assert view.name == "view000" and view.T_world_cam.shape == (4, 4)
     ids = {o.object_id for o in scene.objects}
     assert set(np.unique(scene.instance).tolist()) - {-1} <= ids
+    # The renderer's instance per pixel: the object the ray hit, -1 on walls and floor.
+    assert view.instance is not None and view.instance.shape == (36, 48) and view.instance.dtype == np.int32
+    assert set(np.unique(view.instance).tolist()) - {-1} <= ids and (view.instance >= 0).any()
 
 
 @pytest.mark.skipif(language_generators() is None, reason="sim.language not available")
