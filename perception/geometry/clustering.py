@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.preprocess import to_legacy
 
-_DARK_SUM = 90.0
+DARK_SUM = 90.0
 """Below this sum of r, g and b (0-255 each) a colour's chromaticity is mostly sensor noise."""
 _BATCH_POINTS = 4096
 """Clusters are cut together, in batches of whole clusters up to the largest cluster's size or this many
@@ -64,6 +64,14 @@ def cluster_points(
     return relabel(labels, config.min_cluster_size)
 
 
+def chromaticity(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chromaticity rgb / (r + g + b) (V, 3) float32 of colours (V, 3) uint8, which shading does not change,
+    and the sums r + g + b (V,) float32; below ``DARK_SUM`` a chromaticity is mostly sensor noise."""
+    rgb = colors.astype(np.float32)  # (V, 3)
+    total = rgb.sum(axis=1)  # (V,)
+    return rgb / np.maximum(total, 1.0)[:, None], total
+
+
 def split_by_color(
     points: np.ndarray, colors: np.ndarray, labels: np.ndarray, radius: float, max_step: float, min_size: int
 ) -> np.ndarray:
@@ -71,7 +79,7 @@ def split_by_color(
 
     Points (V, 3) within ``radius`` metres of each other and in the same cluster stay linked when their
     chromaticities (rgb / (r + g + b), which shading does not change) differ by at most ``max_step``, or
-    when either is too dark to tell (r + g + b below ``_DARK_SUM``). Two parts of one cluster then join again
+    when either is too dark to tell (r + g + b below ``DARK_SUM``). Two parts of one cluster then join again
     when their mean colours are within a step (one object's pieces that only a band of blended colour kept
     apart), or when each holds the other's horizontal centre: one object's parts of another colour (a plant's
     foliage over its pot, a book's pages between its covers) are nested so, two objects standing side by side
@@ -79,13 +87,11 @@ def split_by_color(
     """
     num = int(labels.max(initial=-1)) + 1
     clustered = np.flatnonzero(labels >= 0)
-    rgb = colors[clustered].astype(np.float32)  # (C, 3)
-    total = rgb.sum(axis=1)  # (C,)
-    chroma = rgb / np.maximum(total, 1.0)[:, None]  # (C, 3)
+    chroma, total = chromaticity(colors[clustered])  # (C, 3), (C,)
     # A cluster too small to keep is dropped whole anyway, and one whose bright chromaticities lie in a box
     # no wider than a step (a LiDAR cloud's grey, most single objects) has no edge to cut: both skip the
     # neighbour search, which is most of the cost.
-    bright = total >= _DARK_SUM
+    bright = total >= DARK_SUM
     lo, hi = group_bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
     spread = np.linalg.norm(np.where(hi >= lo, hi - lo, 0.0), axis=1)  # (num,) 0 with no bright point
     cuttable = (spread > max_step) & (np.bincount(labels[clustered], minlength=num) >= min_size)
@@ -101,7 +107,7 @@ def split_by_color(
             continue
         rows, cluster = mixed[batch], labels[mixed[batch]]
         part = _color_parts(points[rows], chroma[batch], total[batch], cluster, radius, max_step)
-        part = _join_parts(points[rows, :2], chroma[batch], total[batch] >= _DARK_SUM, part, cluster, max_step)
+        part = _join_parts(points[rows, :2], chroma[batch], total[batch] >= DARK_SUM, part, cluster, max_step)
         out[rows] = next_label + part
         next_label += int(part.max()) + 1
     return relabel(out, min_size)
@@ -124,7 +130,7 @@ def _color_parts(
 ) -> np.ndarray:
     """(R,) int64 part index of each point (R, 3) of a batch of clusters (``cluster`` (R,) labels): the
     connected parts of the graph linking points of one cluster within ``radius`` whose chromaticities (R, 3)
-    differ by at most ``max_step`` or whose r + g + b sums ``total`` (R,) fall below ``_DARK_SUM`` for either."""
+    differ by at most ``max_step`` or whose r + g + b sums ``total`` (R,) fall below ``DARK_SUM`` for either."""
     pairs = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
     i, j = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)  # (P,) each
     del pairs
@@ -136,7 +142,7 @@ def _color_parts(
         step *= step
         dist2 += step
     del step
-    dark = total < _DARK_SUM  # (R,)
+    dark = total < DARK_SUM  # (R,)
     linked = (dist2 <= np.float32(max_step) ** 2) | dark[i] | dark[j]
     del dist2
     same = cluster.astype(np.int32)  # (R,) DBSCAN labels: far fewer than 2**31

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
 from perception.geometry.appearance import hsv_histogram
-from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
+from perception.geometry.clustering import DARK_SUM, ClusterConfig, chromaticity, cluster_points, group_bounds
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box
 from perception.geometry.planes import (
@@ -67,6 +67,10 @@ class ProposalConfig:
     piece of a chair back over the seat) and goes to the furniture, metres."""
     furniture_span: float = 0.8
     """A cluster on a support spanning this fraction of the support's width is part of the furniture."""
+    carve_flat_objects: bool = True
+    """Points of a support patch whose chromaticity differs from the patch's own by more than
+    ``ClusterConfig.max_chroma_step`` are things lying flat on it (a book, a laptop's base), not the surface:
+    they join the objects on that support. Off, or with the colour split off, they stay the surface's."""
     supports_are_objects: bool = True
     """Horizontal patches above the floor (table tops, shelf boards) join the clusters of their furniture;
     False leaves them out of every proposal, as background."""
@@ -178,6 +182,11 @@ def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, con
         above = plane.signed_distance(points[rows])  # (R,) height over the plane
         rows = rows[(above > rules.support_margin) & (above <= rules.support_clearance)]
         on_support[rows[plane.covers(points[rows], grow_cells=rules.footprint_grow_cells)]] = i
+    if rules.carve_flat_objects and config.clustering.max_chroma_step > 0:
+        for i in supports:
+            flat = _off_color_rows(colors, np.flatnonzero(seg.point_plane == i), config.clustering.max_chroma_step)
+            seg.point_plane[flat] = -1
+            on_support[flat] = i
 
     labels = np.full(points.shape[0], -1, dtype=np.int64)
     object_rows = np.flatnonzero(on_support >= 0)
@@ -362,6 +371,19 @@ def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: Proposa
         else:
             supports.append(i)
     return supports
+
+
+def _off_color_rows(colors: np.ndarray, rows: np.ndarray, max_step: float) -> np.ndarray:
+    """The rows of one support patch (indices into ``colors`` (V, 3) uint8) whose chromaticity lies more
+    than ``max_step`` from the patch's median: what lies on the surface in another colour. Dark points, whose
+    chromaticity is noise, stay; so does every point of a patch that is mostly dark, whose median means
+    nothing."""
+    chroma, total = chromaticity(colors[rows])  # (R, 3), (R,)
+    bright = total >= DARK_SUM
+    if bright.sum() < 0.5 * rows.size:
+        return rows[:0]
+    surface = np.median(chroma[bright], axis=0)  # (3,) the patch's own colour, which covers most of it
+    return rows[bright & (np.linalg.norm(chroma - surface, axis=1) > max_step)]
 
 
 def _gap_below(points: np.ndarray, supports: list[SupportPlane]) -> float:

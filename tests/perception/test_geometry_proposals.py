@@ -234,3 +234,32 @@ def test_a_thin_piece_hanging_over_nothing_is_no_object_but_one_on_the_floor_or_
     assert not (held == 1).any()
     assert (held == 2).sum() > 0.9 * (instance == 2).sum()
     assert (held == 3).sum() > 0.9 * (instance == 3).sum()
+
+
+@pytest.mark.parametrize("carve", [True, False])
+def test_a_book_lying_flat_within_the_table_s_band_is_carved_out_by_its_colour(carve: bool) -> None:
+    # A book 6 mm thick lies inside the table top's plane band and under the support margin: geometry alone
+    # cannot tell it from the top, its colour can. A dark sheet (no chromaticity to trust) stays the table's.
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    top = _grid((-0.6, -0.4, 0.75), (0.6, 0.4, 0.75))
+    book = _grid((0.1, -0.1, 0.756), (0.3, 0.05, 0.756), 0.008)
+    top = top[~((top[:, 0] >= 0.1) & (top[:, 0] <= 0.3) & (top[:, 1] >= -0.1) & (top[:, 1] <= 0.05))]  # under it
+    sheet = _grid((-0.4, -0.1, 0.752), (-0.2, 0.1, 0.752), 0.008)
+    top = top[~((top[:, 0] >= -0.4) & (top[:, 0] <= -0.2) & (np.abs(top[:, 1]) <= 0.1))]
+    legs = [_grid((sx * 0.55 - 0.025, sy * 0.35 - 0.025, 0.02), (sx * 0.55 + 0.025, sy * 0.35 + 0.025, 0.72))
+            for sx in (-1, 1) for sy in (-1, 1)]
+    parts = [floor, top, book, sheet, *legs]
+    colors = [(200, 200, 200), (150, 110, 70), (40, 60, 200), (20, 20, 25), *[(150, 110, 70)] * 4]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    rgb = np.concatenate([np.tile(np.array(c, np.uint8), (len(p), 1)) for p, c in zip(parts, colors, strict=True)])
+    config = GeometryConfig(proposals=ProposalConfig(carve_flat_objects=carve))
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts), rgb=rgb), config)
+    holder = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
+    table = max(result.proposals, key=lambda p: (instance[p.indices] == 1).sum())
+    assert (instance[table.indices] == 3).sum() > 0.9 * (instance == 3).sum()  # the dark sheet: the table's
+    if carve:
+        assert (instance[holder.indices] == 2).sum() > 0.9 * (instance == 2).sum()
+        assert (instance[holder.indices] == 2).mean() > 0.9  # and the table's points at its edges (its base)
+        assert not (instance[table.indices] == 2).any()
+    else:
+        assert holder is table
