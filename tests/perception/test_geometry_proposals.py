@@ -263,3 +263,25 @@ def test_a_book_lying_flat_within_the_table_s_band_is_carved_out_by_its_colour(c
         assert not (instance[table.indices] == 2).any()
     else:
         assert holder is table
+
+
+@pytest.mark.parametrize("back_color", [(40, 60, 200), (200, 40, 40)])
+def test_a_chair_back_cut_from_its_seat_by_an_occluder_joins_it_when_it_has_the_seat_s_colour(
+    back_color: tuple[int, int, int],
+) -> None:
+    # A table's top in front hides the lowest 9 cm of the back: two furniture clusters, one over the other.
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    seat = _grid((-0.25, -0.25, 0.45), (0.25, 0.25, 0.45))
+    back = _grid((-0.25, 0.23, 0.54), (0.25, 0.25, 0.95))
+    legs = [_grid((sx * 0.22 - 0.02, sy * 0.22 - 0.02, 0.02), (sx * 0.22 + 0.02, sy * 0.22 + 0.02, 0.43))
+            for sx in (-1, 1) for sy in (-1, 1)]
+    parts = [floor, seat, back, *legs]
+    colors = [(200, 200, 200), (40, 60, 200), back_color, *[(28, 42, 140)] * 4]  # legs: the seat's, darker
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    rgb = np.concatenate([np.tile(np.array(c, np.uint8), (len(p), 1)) for p, c in zip(parts, colors, strict=True)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts), rgb=rgb))
+    chair = max(result.proposals, key=lambda p: (instance[p.indices] == 1).sum())
+    assert (instance[chair.indices] >= 3).sum() > 0.9 * (instance >= 3).sum()  # the legs join the seat
+    joined = (instance[chair.indices] == 2).sum() > 0.9 * (instance == 2).sum()
+    assert joined == (back_color == colors[1])
+    assert not joined or chair.aabb.size[2] > 0.9
