@@ -292,8 +292,8 @@ def _same_color(
     chroma, total = chromaticity(colors[rows])  # (R, 3), (R,)
     bright = total >= DARK_SUM
     count = np.bincount(inverse[bright], minlength=k)  # (K,)
-    mean = np.stack([np.bincount(inverse[bright], chroma[bright, c], minlength=k) for c in range(3)], 1)
-    mean /= np.maximum(count, 1)[:, None]  # (K, 3)
+    sums = np.stack([np.bincount(inverse[bright], chroma[bright, c], minlength=k) for c in range(3)], 1)
+    mean = sums / np.maximum(count, 1)[:, None]  # (K, 3)
     colored = count >= 0.5 * np.bincount(inverse, minlength=k)
     close = np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= step
     return close & colored[:, None] & colored[None]
