@@ -62,10 +62,13 @@ class ProposalConfig:
     pole) and joins what stands right above or below it, metres."""
     stack_gap: float = 0.15
     """Largest height between such a fragment and the cluster it joins, metres."""
-    stack_same_color: bool = True
-    """Furniture clusters of one colour (chromaticities within half ``ClusterConfig.max_chroma_step``) stacked
-    like that join whatever their width: a chair's back and its seat, a sofa's back and its cushions, which
-    an occluder in front (a table's top) or the image's edge cut apart in one view."""
+    stack_by_color: bool = True
+    """Colour decides stacked joins too (chromaticities within half ``ClusterConfig.max_chroma_step`` are one
+    colour). Furniture clusters of one colour stacked like that join whatever their width: a chair's back
+    and its seat, which an occluder in front (a table's top) or the image's edge cut apart in one view. And a
+    thin fragment joins a cluster of another colour only when it has no colour of its own (grey metal, or
+    dark): a lamp's grey pole still joins its shade, a cyan mug on a shelf board the view cannot see stays
+    apart from the purple shelf."""
     max_float: float = 0.1
     """A cluster over a support whose lowest point is higher than this above it does not stand on it (a
     piece of a chair back over the seat) and goes to the furniture, metres."""
@@ -235,8 +238,8 @@ def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, con
     labels[furniture_rows[clustered]] = furniture_labels[clustered] + next_label
     if rules.supports_are_objects:
         _attach_undersides(points, labels, seg, next_label, rules)
-    same_color_step = config.clustering.max_chroma_step / 2 if rules.stack_same_color else 0.0
-    _join_stacked_fragments(points, labels, next_label, config.clustering.eps, rules, colors, same_color_step)
+    color_step = config.clustering.max_chroma_step / 2 if rules.stack_by_color else 0.0
+    _join_stacked_fragments(points, labels, next_label, config.clustering.eps, rules, colors, color_step)
     _drop_floating_fragments(points, labels, next_label, seg, support_patches, config.clustering.eps, rules)
     return labels
 
@@ -248,7 +251,7 @@ def _join_stacked_fragments(
     eps: float,
     rules: ProposalConfig,
     colors: np.ndarray | None = None,
-    same_color_step: float = 0.0,
+    color_step: float = 0.0,
 ) -> None:
     """Join each thin furniture cluster to the clusters right above or below it (in place on ``labels``).
 
@@ -256,10 +259,14 @@ def _join_stacked_fragments(
     one piece, so it comes apart into short fragments and its shade into a cluster of its own. A fragment
     narrower than ``fragment_width`` whose centre lies over or under another cluster's horizontal box, with
     at most ``stack_gap`` of height between them, belongs to it. Only clusters that do not overlap in height
-    are joined: two objects side by side are not a stack. With ``colors`` (V, 3) uint8 and
-    ``same_color_step`` > 0, two clusters stacked so whose mean chromaticities lie within that step join
-    whatever their width: one piece of furniture that something in front cut in two (a table's top hides
-    the bottom of a chair's back, so the back and the seat come apart).
+    are joined: two objects side by side are not a stack.
+
+    With ``colors`` (V, 3) uint8 and ``color_step`` > 0, colour has its say (mean chromaticities within the
+    step are one colour). Two clusters stacked so, of one colour and with touching footprints, join whatever
+    their width: one piece of furniture that something in front cut in two (a table's top hides the bottom
+    of a chair's back, so the back and the seat come apart). And a thin fragment joins a cluster of another
+    colour only when it has none of its own (grey or dark, as a metal pole): a small object on a board the
+    view cannot see is thin too, and stands right under the board above it.
     """
     furniture = np.flatnonzero(labels >= first_furniture)
     if furniture.size == 0:
@@ -271,10 +278,16 @@ def _join_stacked_fragments(
     center = (lo[:, :2] + hi[:, :2]) / 2  # (K, 2)
     over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)
     gap = np.maximum(lo[:, None, 2] - hi[None, :, 2], lo[None, :, 2] - hi[:, None, 2])  # (K, K) height between
-    # One colour is evidence enough for footprints that merely touch: the back of a chair stands at its
-    # seat's edge, and a view may see only the front of the seat.
-    touch = ((lo[:, None, :2] <= hi[None, :, :2] + eps) & (hi[:, None, :2] >= lo[None, :, :2] - eps)).all(-1)
-    joinable = (thin[:, None] & over) | (_same_color(colors, furniture, inverse, k, same_color_step) & touch)
+    if colors is None or color_step <= 0:
+        joinable = thin[:, None] & over
+    else:
+        mean, colored = _mean_chromaticity(colors[furniture], inverse, k)  # (K, 3), (K,)
+        same = (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= color_step) & colored[:, None] & colored
+        plain = ~colored | (np.linalg.norm(mean - 1.0 / 3.0, axis=1) <= color_step)  # (K,) grey or dark
+        # One colour is evidence enough for footprints that merely touch: the back of a chair stands at its
+        # seat's edge, and a view may see only the front of the seat.
+        touch = ((lo[:, None, :2] <= hi[None, :, :2] + eps) & (hi[:, None, :2] >= lo[None, :, :2] - eps)).all(-1)
+        joinable = (thin[:, None] & over & (plain[:, None] | same)) | (same & touch)
     stacked = joinable & (gap >= -eps) & (gap <= rules.stack_gap)
     _, component = connected_components(csr_matrix(stacked), directed=False)  # (K,) a chain of fragments is one
     lowest = np.full(k, k, dtype=np.int64)
@@ -282,21 +295,15 @@ def _join_stacked_fragments(
     labels[furniture] = ids[lowest[component][inverse]]  # each group takes its lowest label: order-independent
 
 
-def _same_color(
-    colors: np.ndarray | None, rows: np.ndarray, inverse: np.ndarray, k: int, step: float
-) -> np.ndarray:
-    """(K, K) bool: clusters (``inverse`` (R,) of ``rows`` into ``colors``) whose mean chromaticities over
-    their bright points lie within ``step``; clusters mostly dark, whose colour means nothing, match none."""
-    if colors is None or step <= 0:
-        return np.zeros((k, k), dtype=bool)
-    chroma, total = chromaticity(colors[rows])  # (R, 3), (R,)
+def _mean_chromaticity(colors: np.ndarray, inverse: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean chromaticity (K, 3) of each of ``k`` clusters over its bright points (colours (R, 3) uint8 of
+    cluster ``inverse`` (R,)), and whether at least half its points are bright (K,): a cluster mostly dark
+    has no colour to compare."""
+    chroma, total = chromaticity(colors)  # (R, 3), (R,)
     bright = total >= DARK_SUM
     count = np.bincount(inverse[bright], minlength=k)  # (K,)
     sums = np.stack([np.bincount(inverse[bright], chroma[bright, c], minlength=k) for c in range(3)], 1)
-    mean = sums / np.maximum(count, 1)[:, None]  # (K, 3)
-    colored = count >= 0.5 * np.bincount(inverse, minlength=k)
-    close = np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= step
-    return close & colored[:, None] & colored[None]
+    return sums / np.maximum(count, 1)[:, None], count >= 0.5 * np.bincount(inverse, minlength=k)
 
 
 def _drop_floating_fragments(

@@ -285,3 +285,27 @@ def test_a_chair_back_cut_from_its_seat_by_an_occluder_joins_it_when_it_has_the_
     joined = (instance[chair.indices] == 2).sum() > 0.9 * (instance == 2).sum()
     assert joined == (back_color == colors[1])
     assert not joined or chair.aabb.size[2] > 0.9
+
+
+@pytest.mark.parametrize(("piece_color", "joins"), [
+    ((20, 150, 140), False),  # a cyan bottle: an object of its own colour
+    ((150, 150, 155), True),  # grey metal, as a lamp's pole: no colour to tell it apart
+    ((110, 50, 150), True),  # the cabinet's own colour
+])
+def test_a_thin_piece_under_a_cabinet_joins_it_only_without_a_colour_of_its_own(
+    piece_color: tuple[int, int, int], joins: bool,
+) -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    cabinet = np.concatenate([_grid((-0.3, -0.2, 1.2), (0.3, 0.2, 1.2)),  # its top and four sides
+                              *[_grid((x, -0.2, 0.75), (x, 0.2, 1.2)) for x in (-0.3, 0.3)],
+                              *[_grid((-0.3, y, 0.75), (0.3, y, 1.2)) for y in (-0.2, 0.2)]])
+    piece = np.concatenate([*[_grid((x, -0.03, 0.01), (x, 0.03, 0.62), 0.01) for x in (-0.03, 0.03)],
+                            *[_grid((-0.03, y, 0.01), (0.03, y, 0.62), 0.01) for y in (-0.03, 0.03)]])
+    parts = [floor, cabinet, piece]
+    colors = [(200, 200, 200), (110, 50, 150), piece_color]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    rgb = np.concatenate([np.tile(np.array(c, np.uint8), (len(p), 1)) for p, c in zip(parts, colors, strict=True)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts), rgb=rgb))
+    holder = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
+    assert (instance[holder.indices] == 2).sum() > 0.9 * (instance == 2).sum()
+    assert ((instance[holder.indices] == 1).sum() > 0.9 * (instance == 1).sum()) == joins
