@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 
 from perception.box3d import Box3D
 from perception.geometry.errors import GeometryConfigError
@@ -133,11 +134,13 @@ class SupportPlane:
         """(M, 2) in-plane coordinates of points (M, 3), metres."""
         return np.asarray(points @ self.uv_axes.T)
 
-    def covers(self, points: np.ndarray, grow_cells: int = 1) -> np.ndarray:
+    def covers(self, points: np.ndarray, grow_cells: int = 1, convex: bool = False) -> np.ndarray:
         """(M,) bool: which points (M, 3), dropped onto the plane, land on the patch (grown by ``grow_cells``
         cells; shrunk when negative). Holes inside the patch count as covered: they are where something
-        stands on it and hides the surface."""
-        occupancy = self._filled
+        stands on it and hides the surface. ``convex``: so does everything inside the patch's convex hull,
+        since what stands on a surface also hides the surface behind it from the camera, and that shadow
+        often reaches the patch's far edge, where it is a notch rather than a hole."""
+        occupancy = self._hull if convex else self._filled
         if grow_cells > 0:
             occupancy = ndimage.binary_dilation(occupancy, iterations=grow_cells)
         elif grow_cells < 0:
@@ -155,6 +158,17 @@ class SupportPlane:
     @functools.cached_property
     def _filled(self) -> np.ndarray:
         return np.asarray(ndimage.binary_fill_holes(self.occupancy))
+
+    @functools.cached_property
+    def _hull(self) -> np.ndarray:
+        cells = np.argwhere(self.occupancy).astype(np.float64)  # (C, 2)
+        try:
+            hull = ConvexHull(cells)
+        except QhullError:  # a row of cells: nothing to fill
+            return self._filled
+        grid = np.indices(self.occupancy.shape).reshape(2, -1).T.astype(np.float64)  # (U * V, 2) cell indices
+        inside = (grid @ hull.equations[:, :2].T + hull.equations[:, 2] <= 1e-9).all(axis=1)
+        return inside.reshape(self.occupancy.shape) | self._filled
 
     @functools.cached_property
     def _footprint(self) -> tuple[np.ndarray, np.ndarray, float]:

@@ -50,6 +50,10 @@ class ProposalConfig:
     footprint_grow_cells: int = -1
     """Cells the support footprint is grown by when testing what stands on it; negative shrinks it, which
     keeps the side panels of a shelf, standing at the edge of each board, out of the objects."""
+    convex_footprint: bool = True
+    """What stands on a support is tested against the convex hull of its patch, not only the cells seen: an
+    object hides the surface behind it from the camera, and where that shadow reaches the far edge (a
+    laptop near the back of a table) the object's far part stood on no seen cell and joined the table."""
     underside_gap: float = 0.1
     """A horizontal patch with another one covering it at most this far above is an underside, metres."""
     underside_reach: float = 0.25
@@ -188,7 +192,7 @@ def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, con
         rows = np.flatnonzero(free & (on_support < 0))
         above = plane.signed_distance(points[rows])  # (R,) height over the plane
         rows = rows[(above > rules.support_margin) & (above <= rules.support_clearance)]
-        on_support[rows[plane.covers(points[rows], grow_cells=rules.footprint_grow_cells)]] = i
+        on_support[rows[plane.covers(points[rows], rules.footprint_grow_cells, rules.convex_footprint)]] = i
     if rules.carve_flat_objects and config.clustering.max_chroma_step > 0:
         for i in supports:
             flat = _off_color_rows(colors, np.flatnonzero(seg.point_plane == i), config.clustering.max_chroma_step)

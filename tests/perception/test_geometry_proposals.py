@@ -309,3 +309,22 @@ def test_a_thin_piece_under_a_cabinet_joins_it_only_without_a_colour_of_its_own(
     holder = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
     assert (instance[holder.indices] == 2).sum() > 0.9 * (instance == 2).sum()
     assert ((instance[holder.indices] == 1).sum() > 0.9 * (instance == 1).sum()) == joins
+
+
+@pytest.mark.parametrize("convex", [True, False])
+def test_an_object_whose_shadow_cuts_the_table_s_far_edge_still_stands_on_the_table(convex: bool) -> None:
+    # The camera sees no table behind the box, out to the far edge: a notch in the patch, not a hole.
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    top = _grid((-0.6, -0.4, 0.75), (0.6, 0.4, 0.75))
+    top = top[~((np.abs(top[:, 0]) <= 0.13) & (top[:, 1] >= -0.1))]  # hidden from the box to the far edge
+    box = np.concatenate([_grid((-0.1, -0.1, 0.76), (0.1, -0.1, 0.95)), _grid((-0.1, -0.1, 0.95), (0.1, 0.3, 0.95))])
+    legs = [_grid((sx * 0.55 - 0.025, sy * 0.35 - 0.025, 0.02), (sx * 0.55 + 0.025, sy * 0.35 + 0.025, 0.72))
+            for sx in (-1, 1) for sy in (-1, 1)]
+    parts = [floor, top, box, *legs]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    config = GeometryConfig(proposals=ProposalConfig(convex_footprint=convex))
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts)), config)
+    holder = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
+    whole = (instance[holder.indices] == 2).sum() > 0.95 * (instance == 2).sum()
+    alone = (instance[holder.indices] == 2).mean() > 0.9
+    assert (whole and alone) == convex
