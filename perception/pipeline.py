@@ -115,14 +115,18 @@ class ScenePerception:
         self.extraction_s = 0.0
         """Wall seconds ``update`` has spent in whole-map extractions (with id tracking) since the last reset."""
 
-    def from_cloud(self, cloud: PointCloud | Any) -> PerceptionResult:
-        """Proposals and tokens of one cloud: a ``PointCloud`` or a PointCloud2-like message (z up)."""
+    def from_cloud(self, cloud: PointCloud | Any, viewpoint: np.ndarray | None = None) -> PerceptionResult:
+        """Proposals and tokens of one cloud: a ``PointCloud`` or a PointCloud2-like message (z up).
+
+        ``viewpoint`` (3,): the sensor's position in the cloud's frame when the cloud is one scan (the origin
+        for a scan in its sensor frame), so that pieces an occluder cut apart can be joined."""
         if not isinstance(cloud, PointCloud):
             cloud = pointcloud2_to_cloud(cloud)
-        return self._result(cloud, extract_proposals(cloud, self.config.geometry), None)
+        return self._result(cloud, extract_proposals(cloud, self.config.geometry, viewpoint), None)
 
     def from_frames(self, frames: Sequence[RGBDFrame]) -> PerceptionResult:
-        """Fuse posed RGB-D frames into a fresh map and return its proposals and tokens (world frame)."""
+        """Fuse posed RGB-D frames into a fresh map and return its proposals and tokens (world frame). A single
+        frame is one view, and its camera's position is the viewpoint of ``extract_proposals``."""
         scene_map = SceneMap(self.config.fusion)
         for frame in frames:
             scene_map.integrate(frame)
@@ -132,7 +136,8 @@ class ScenePerception:
             image_tokens = SpatialTokens.cat([self._lift(f) for f in frames]) if len(frames) > 1 \
                 else self._lift(frames[0])
             image_tokens = _one_batch(image_tokens)
-        return self._result(cloud, extract_proposals(cloud, self.config.geometry), image_tokens)
+        viewpoint = frames[0].T_world_cam[:3, 3] if len(frames) == 1 else None
+        return self._result(cloud, extract_proposals(cloud, self.config.geometry, viewpoint), image_tokens)
 
     def update(self, frame: RGBDFrame) -> PerceptionResult:
         """Integrate one frame into the live map; every ``proposal_every`` frames, once the map has grown by

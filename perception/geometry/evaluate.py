@@ -180,13 +180,16 @@ def evaluate_proposals(
     label_radius: float = 0.03,
     denoise: DepthDenoiseConfig | None = None,
     nearest_labels: bool = False,
+    use_viewpoint: bool = True,
 ) -> EvaluationReport:
     """Evaluate ``extract_proposals`` on the scenes of ``split`` of the dataset at ``dataset_root``.
 
     ``config`` is used on full-scene clouds (default ``GeometryConfig()``), ``view_config`` on single
     views (default ``rgbd_view_config()``). ``nearest_labels`` labels view pixels by the nearest scene point
-    even where the view has its rendered instance image. Each view's depth first goes through ``denoise`` (default
-    ``DepthDenoiseConfig()``, the scene map's), as every frame the scene map fuses does.
+    even where the view has its rendered instance image. ``use_viewpoint`` gives each view's camera position
+    to ``extract_proposals``, as ``ScenePerception.from_frames`` does for a single frame. Each view's depth
+    first goes through ``denoise`` (default ``DepthDenoiseConfig()``, the scene map's), as every frame the
+    scene map fuses does.
     """
     config = config or GeometryConfig()
     view_config = view_config or rgbd_view_config()
@@ -214,7 +217,8 @@ def evaluate_proposals(
                 hit = np.isfinite(dist)
                 labels = np.full(len(world), -1, dtype=np.int32)
                 labels[hit] = scene.instance[nearest[hit]]
-            view_result = extract_proposals(world, view_config)
+            viewpoint = view.T_world_cam[:3, 3] if use_viewpoint else None
+            view_result = extract_proposals(world, view_config, viewpoint)
             report.views.add(score_proposals(view_result.proposals, world.xyz, labels, min_points, categories))
     return report
 
@@ -229,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-points", type=int, default=50, help="visible points for an object to count")
     parser.add_argument("--nearest-labels", action="store_true",
                         help="views: label pixels by the nearest scene point, not the rendered instance.png")
+    parser.add_argument("--no-viewpoint", action="store_true",
+                        help="views: extract without the camera's position (no occlusion reasoning)")
     parser.add_argument("--raw-depth", action="store_true", help="views: skip the depth median")
     parser.add_argument("--by-category", action="store_true", help="also print recall@0.5 per category")
     parser.add_argument("--misses", action="store_true",
@@ -247,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     report = evaluate_proposals(args.data, args.split, config, view_config, max_scenes=args.max_scenes,
                                 views=not args.no_views, min_points=args.min_points,
                                 denoise=DepthDenoiseConfig(enabled=not args.raw_depth),
-                                nearest_labels=args.nearest_labels)
+                                nearest_labels=args.nearest_labels, use_viewpoint=not args.no_viewpoint)
     out: dict[str, dict[str, object]] = {"scenes": dict(report.scenes.summary()), "views": dict(report.views.summary())}
     if args.by_category:
         for name, scores in (("scenes", report.scenes), ("views", report.views)):

@@ -19,6 +19,7 @@ from perception.geometry.appearance import hsv_histogram
 from perception.geometry.clustering import DARK_SUM, ClusterConfig, chromaticity, cluster_points, group_bounds
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box
+from perception.geometry.occlusion import ViewRays, hidden_between
 from perception.geometry.planes import (
     HORIZONTAL,
     PlaneConfig,
@@ -85,6 +86,14 @@ class ProposalConfig:
     supports_are_objects: bool = True
     """Horizontal patches above the floor (table tops, shelf boards) join the clusters of their furniture;
     False leaves them out of every proposal, as background."""
+    occlusion_gap: float = 0.6
+    """Seen from one viewpoint (``extract_proposals(..., viewpoint=...)``), two furniture clusters of one
+    colour side by side, at most this far apart, join when the view could not see the space between them
+    at any height they share: one piece of furniture that an occluder in front cut in two (a chair in front
+    of a sofa, a table's leg in front of a chair). 0 turns it off, metres."""
+    occlusion_margin: float = 0.05
+    """A place counts as hidden when an observed point on its ray lies this much nearer, metres (about the
+    depth noise at 5 m)."""
     min_points: int = 20
     """Smallest proposal, in input points."""
     max_size: float = 4.0
@@ -101,6 +110,11 @@ class ProposalConfig:
         if self.fragment_width < 0 or self.stack_gap < 0:
             raise GeometryConfigError(
                 f"ProposalConfig.fragment_width/stack_gap: expected >= 0, got {self.fragment_width}, {self.stack_gap}"
+            )
+        if self.occlusion_gap < 0 or self.occlusion_margin < 0:
+            raise GeometryConfigError(
+                f"ProposalConfig.occlusion_gap/occlusion_margin: expected >= 0, got {self.occlusion_gap}, "
+                f"{self.occlusion_margin}"
             )
         if self.max_float < 0:
             raise GeometryConfigError(f"ProposalConfig.max_float: expected >= 0, got {self.max_float}")
@@ -158,8 +172,14 @@ class GeometryResult:
     """(V,) int64 proposal index of each downsampled point, -1 for planes, noise and dropped clusters."""
 
 
-def extract_proposals(cloud: PointCloud, config: GeometryConfig | None = None) -> GeometryResult:
-    """Run the chain on ``cloud`` (N points, z up in its frame) and return its proposals and planes."""
+def extract_proposals(
+    cloud: PointCloud, config: GeometryConfig | None = None, viewpoint: np.ndarray | None = None
+) -> GeometryResult:
+    """Run the chain on ``cloud`` (N points, z up in its frame) and return its proposals and planes.
+
+    ``viewpoint`` (3,): where the sensor stood, in the cloud's frame, when the cloud is one view (a depth
+    frame, one LiDAR scan); what that view could not see then helps join pieces an occluder cut apart. A
+    fused map or a full scene has no single viewpoint and leaves it None."""
     config = config or GeometryConfig()
     pre = downsample(cloud, config.preprocess)
     segmentation = dominant_planes(pre.points, config.planes)
@@ -167,14 +187,24 @@ def extract_proposals(cloud: PointCloud, config: GeometryConfig | None = None) -
     pre, segmentation = pre.select(keep), segmentation.select(keep)
     pre.normals = estimate_normals(pre.points, config.preprocess.normals, segmentation.known_normals())
     segmentation = support_planes(pre.points, pre.normals, segmentation, config.planes)
-    labels = _cluster(pre.points, pre.colors, segmentation, config)
+    rays = None
+    if viewpoint is not None and config.proposals.occlusion_gap > 0:
+        rays = ViewRays.from_points(pre.points, np.asarray(viewpoint, dtype=np.float64),
+                                    config.preprocess.voxel.voxel_size)
+    labels = _cluster(pre.points, pre.colors, segmentation, config, rays)
     proposals, labels = _describe(cloud, pre, labels, config.proposals)
     return GeometryResult(proposals=proposals, planes=segmentation.planes, cloud=pre, point_label=labels)
 
 
-def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, config: GeometryConfig) -> np.ndarray:
+def _cluster(
+    points: np.ndarray,
+    colors: np.ndarray,
+    seg: PlaneSegmentation,
+    config: GeometryConfig,
+    rays: ViewRays | None = None,
+) -> np.ndarray:
     """(V,) int64 cluster label per downsampled point (V, 3), with colours (V, 3) uint8 to cut colour edges:
-    objects on supports first, then furniture."""
+    objects on supports first, then furniture. ``rays``: the view the points are, when they are one."""
     rules = config.proposals
     # RANSAC's band also catches the lowest centimetre of what stands on a surface (a laptop's base);
     # inliers clearly above their fitted surface go back to the object points.
@@ -244,6 +274,8 @@ def _cluster(points: np.ndarray, colors: np.ndarray, seg: PlaneSegmentation, con
         _attach_undersides(points, labels, seg, next_label, rules)
     color_step = config.clustering.max_chroma_step / 2 if rules.stack_by_color else 0.0
     _join_stacked_fragments(points, labels, next_label, config.clustering.eps, rules, colors, color_step)
+    if rays is not None and config.clustering.max_chroma_step > 0:
+        _join_occluded(points, labels, next_label, colors, config.clustering.max_chroma_step / 2, rays, rules)
     _drop_floating_fragments(points, labels, next_label, seg, support_patches, config.clustering.eps, rules)
     return labels
 
@@ -297,6 +329,62 @@ def _join_stacked_fragments(
     lowest = np.full(k, k, dtype=np.int64)
     np.minimum.at(lowest, component, np.arange(k))
     labels[furniture] = ids[lowest[component][inverse]]  # each group takes its lowest label: order-independent
+
+
+def _join_occluded(
+    points: np.ndarray,
+    labels: np.ndarray,
+    first_furniture: int,
+    colors: np.ndarray,
+    color_step: float,
+    rays: ViewRays,
+    rules: ProposalConfig,
+) -> None:
+    """Join furniture clusters of one colour that an occluder cut apart in this view (in place on ``labels``).
+
+    Two clusters side by side (sharing some height), whose mean chromaticities lie within ``color_step`` and
+    whose nearest points are at most ``occlusion_gap`` apart, are one piece of furniture when the view saw
+    none of the space between them: in every 10 cm slab of the height they share, the path between their
+    nearest points is hidden all along. Two chairs side by side show the wall through the gap between them.
+    """
+    furniture = np.flatnonzero(labels >= first_furniture)
+    if furniture.size == 0:
+        return
+    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    k = ids.size
+    lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
+    mean, colored = _mean_chromaticity(colors[furniture], inverse, k)
+    same = (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= color_step) & colored[:, None] & colored
+    shared = np.minimum(hi[:, None, 2], hi[None, :, 2]) - np.maximum(lo[:, None, 2], lo[None, :, 2])  # (K, K)
+    near = ((lo[:, None] <= hi[None] + rules.occlusion_gap) & (hi[:, None] >= lo[None] - rules.occlusion_gap)).all(-1)
+    candidates = np.argwhere(np.triu(same & near & (shared > 0), k=1))  # (P, 2) i < j
+    if candidates.size == 0:
+        return
+    members = [points[furniture[inverse == c]] for c in range(k)]
+    joined = np.zeros((k, k), dtype=bool)
+    for i, j in candidates:
+        joined[i, j] = _hidden_in_every_slab(members[i], members[j], rays, rules)
+    _, component = connected_components(csr_matrix(joined), directed=False)  # (K,)
+    lowest = np.full(k, k, dtype=np.int64)
+    np.minimum.at(lowest, component, np.arange(k))
+    labels[furniture] = ids[lowest[component][inverse]]
+
+
+def _hidden_in_every_slab(
+    a: np.ndarray, b: np.ndarray, rays: ViewRays, rules: ProposalConfig, slab: float = 0.1
+) -> bool:
+    """Whether clusters a (A, 3) and b (B, 3) are at most ``occlusion_gap`` apart and the view saw nothing
+    between them in any ``slab``-high band of the heights both reach."""
+    bottom, top = max(a[:, 2].min(), b[:, 2].min()), min(a[:, 2].max(), b[:, 2].max())
+    checked = False
+    for z in np.arange(bottom, top, slab):
+        in_a, in_b = a[(a[:, 2] >= z) & (a[:, 2] < z + slab)], b[(b[:, 2] >= z) & (b[:, 2] < z + slab)]
+        if in_a.size == 0 or in_b.size == 0:
+            continue
+        if not hidden_between(in_a, in_b, rays, rules.occlusion_margin, rules.occlusion_gap):
+            return False
+        checked = True
+    return checked
 
 
 def _mean_chromaticity(colors: np.ndarray, inverse: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
