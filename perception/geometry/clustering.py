@@ -107,7 +107,7 @@ def split_by_color(
             continue
         rows, cluster = mixed[batch], labels[mixed[batch]]
         part = _color_parts(points[rows], chroma[batch], total[batch], cluster, radius, max_step)
-        part = _join_parts(points[rows, :2], chroma[batch], total[batch] >= DARK_SUM, part, cluster, max_step)
+        part = _join_parts(points[rows], chroma[batch], total[batch] >= DARK_SUM, part, cluster, max_step, radius)
         out[rows] = next_label + part
         next_label += int(part.max()) + 1
     return relabel(out, min_size)
@@ -182,20 +182,30 @@ def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
 
 
 def _join_parts(
-    xy: np.ndarray, chroma: np.ndarray, bright: np.ndarray, part: np.ndarray, cluster: np.ndarray, max_step: float
+    points: np.ndarray,
+    chroma: np.ndarray,
+    bright: np.ndarray,
+    part: np.ndarray,
+    cluster: np.ndarray,
+    max_step: float,
+    radius: float,
 ) -> np.ndarray:
     """(R,) labels where the parts of one cluster that share a colour or are nested are one part.
 
-    ``xy`` (R, 2) horizontal positions, ``chroma`` (R, 3) chromaticities, ``bright`` (R,) whether a point's
-    colour counts, ``part`` (R,) labels 0..K-1 of the same points, each part within one of the ``cluster`` (R,)
-    labels. Two parts of a cluster join when the mean chromaticities of their bright points differ by at most
-    ``max_step``, or when each holds the other's horizontal centre.
+    ``points`` (R, 3), ``chroma`` (R, 3) chromaticities, ``bright`` (R,) whether a point's colour counts,
+    ``part`` (R,) labels 0..K-1 of the same points, each part within one of the ``cluster`` (R,) labels. Two
+    parts of a cluster join when the mean chromaticities of their bright points differ by at most
+    ``max_step`` and their boxes lie within two ``radius`` of each other (a band of blended colour between
+    them, not the other end of a density cluster that runs through a room), or when each holds the other's
+    horizontal centre.
     """
     num = int(part.max()) + 1
     part_cluster = np.zeros(num, dtype=np.int64)
     part_cluster[part] = cluster  # (K,)
     a, b = _pairs_within(part_cluster)  # (E,) each: every ordered pair of parts of one cluster
-    lo, hi = group_bounds(xy, part, num)  # (K, 2) each
+    lo, hi = group_bounds(points, part, num)  # (K, 3) each
+    near = (np.maximum(lo[a] - hi[b], lo[b] - hi[a]) <= 2 * radius).all(-1)  # (E,) boxes at most 2 radii apart
+    lo, hi = lo[:, :2], hi[:, :2]
     centre = (lo + hi) / 2  # (K, 2)
     nested = ((centre[a] >= lo[b]) & (centre[a] <= hi[b]) & (centre[b] >= lo[a]) & (centre[b] <= hi[a])).all(-1)
     counts = np.bincount(part[bright], minlength=num)  # (K,)
@@ -203,7 +213,7 @@ def _join_parts(
     mean = sums / np.maximum(counts, 1)[:, None]  # (K, 3)
     close = ((mean[a] - mean[b]) ** 2).sum(-1) <= max_step**2  # (E,)
     close &= (counts[a] > 0) & (counts[b] > 0)  # a part with no bright point has no colour to share
-    joined = nested | close
+    joined = nested | (close & near)
     return _components(a[joined], b[joined], num)[part]
 
 

@@ -102,6 +102,20 @@ def test_pieces_of_one_colour_cut_apart_by_a_blended_band_join_again() -> None:
     assert _sizes(labels) == [300, 1200]
 
 
+def test_pieces_of_one_colour_far_apart_in_one_density_cluster_stay_apart() -> None:
+    """A density cluster can run a long way (a can on a shelf, the shelf, the floor noise at its foot); two of
+    its parts with similar colours at its two ends are two things, not one cut by a band."""
+    rng = np.random.default_rng(6)
+    can = _block((0, 0, 1.0), (0.07, 0.07, 1.12), RED, rng)
+    shelf = _block((0, 0, 0), (0.3, 0.07, 1.0), BLUE, rng, num=6000)  # links the two ends by density
+    foot = _block((0.3, 0, 0.0), (0.6, 0.07, 0.03), RED, rng, num=400)  # something red at the other end
+    points, colors = _cloud(can, shelf, foot)
+    assert _sizes(cluster_points(points, PLAIN, colors)) == [7000]
+    labels = cluster_points(points, SPLIT, colors)
+    assert len(set(labels[:600])) == 1 and not set(labels[:600]) & set(labels[6600:])
+    assert _sizes(labels) == [400, 600, 6000]
+
+
 def test_group_bounds_equal_per_group_min_and_max_and_leave_empty_groups_infinite() -> None:
     rng = np.random.default_rng(3)
     values = rng.normal(size=(200, 3)).astype(np.float32)
