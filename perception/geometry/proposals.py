@@ -88,9 +88,9 @@ class ProposalConfig:
     False leaves them out of every proposal, as background."""
     occlusion_gap: float = 0.6
     """Seen from one viewpoint (``extract_proposals(..., viewpoint=...)``), two furniture clusters of one
-    colour side by side, at most this far apart, join when the view could not see the space between them
-    at any height they share: one piece of furniture that an occluder in front cut in two (a chair in front
-    of a sofa, a table's leg in front of a chair). 0 turns it off, metres."""
+    colour at most this far apart join when the view could not see the space between them: one piece of
+    furniture that an occluder in front cut in two (a chair in front of a sofa, a table's top in front of a
+    chair's back). 0 turns it off, metres."""
     occlusion_margin: float = 0.05
     """A place counts as hidden when an observed point on its ray lies this much nearer, metres (about the
     depth noise at 5 m)."""
@@ -342,10 +342,11 @@ def _join_occluded(
 ) -> None:
     """Join furniture clusters of one colour that an occluder cut apart in this view (in place on ``labels``).
 
-    Two clusters side by side (sharing some height), whose mean chromaticities lie within ``color_step`` and
-    whose nearest points are at most ``occlusion_gap`` apart, are one piece of furniture when the view saw
-    none of the space between them: in every 10 cm slab of the height they share, the path between their
-    nearest points is hidden all along. Two chairs side by side show the wall through the gap between them.
+    Two clusters whose mean chromaticities lie within ``color_step`` and whose nearest points are at most
+    ``occlusion_gap`` apart are one piece of furniture when the view saw none of the space between them.
+    Side by side (sharing some height), the path between their nearest points must be hidden all along in
+    every 10 cm slab of the height they share: two chairs side by side show the wall through the gap
+    between them somewhere. One over the other, the path between their nearest points must be.
     """
     furniture = np.flatnonzero(labels >= first_furniture)
     if furniture.size == 0:
@@ -357,13 +358,16 @@ def _join_occluded(
     same = (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= color_step) & colored[:, None] & colored
     shared = np.minimum(hi[:, None, 2], hi[None, :, 2]) - np.maximum(lo[:, None, 2], lo[None, :, 2])  # (K, K)
     near = ((lo[:, None] <= hi[None] + rules.occlusion_gap) & (hi[:, None] >= lo[None] - rules.occlusion_gap)).all(-1)
-    candidates = np.argwhere(np.triu(same & near & (shared > 0), k=1))  # (P, 2) i < j
+    candidates = np.argwhere(np.triu(same & near, k=1))  # (P, 2) i < j
     if candidates.size == 0:
         return
     members = [points[furniture[inverse == c]] for c in range(k)]
     joined = np.zeros((k, k), dtype=bool)
     for i, j in candidates:
-        joined[i, j] = _hidden_in_every_slab(members[i], members[j], rays, rules)
+        if shared[i, j] > 0:
+            joined[i, j] = _hidden_in_every_slab(members[i], members[j], rays, rules)
+        else:
+            joined[i, j] = hidden_between(members[i], members[j], rays, rules.occlusion_margin, rules.occlusion_gap)
     _, component = connected_components(csr_matrix(joined), directed=False)  # (K,)
     lowest = np.full(k, k, dtype=np.int64)
     np.minimum.at(lowest, component, np.arange(k))
