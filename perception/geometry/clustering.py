@@ -13,6 +13,9 @@ from perception.geometry.preprocess import to_legacy
 
 DARK_SUM = 90.0
 """Below this sum of r, g and b (0-255 each) a colour's chromaticity is mostly sensor noise."""
+_NESTED_VOLUME_RATIO = 0.05
+"""Two nested parts are one object only when the smaller's box holds at least this fraction of the larger's
+volume."""
 _BATCH_POINTS = 4096
 """Clusters are cut together, in batches of whole clusters up to the largest cluster's size or this many
 points, whichever is more: one neighbour search and one graph per batch rather than per cluster, whose fixed
@@ -143,13 +146,35 @@ def _color_parts(
         dist2 += step
     del step
     dark = total < DARK_SUM  # (R,)
-    linked = (dist2 <= np.float32(max_step) ** 2) | dark[i] | dark[j]
-    del dist2
     same = cluster.astype(np.int32)  # (R,) DBSCAN labels: far fewer than 2**31
-    linked &= same[i] == same[j]  # DBSCAN's border points can lie within reach of another cluster
-    i, j = i[linked], j[linked]  # every pair's ids go before the component search
+    in_cluster = same[i] == same[j]  # DBSCAN's border points can lie within reach of another cluster
+    # Bright neighbours link by colour and dark ones to each other. A dark point is no bridge between two
+    # colours (a shadowed shelf edge between a red book and the green shelf): each dark part joins the one
+    # bright part it borders most (a laptop's black screen, its lid).
+    mixed = in_cluster & (dark[i] != dark[j])
+    linked = in_cluster & (dark[i] == dark[j]) & ((dist2 <= np.float32(max_step) ** 2) | dark[i])
+    del dist2, in_cluster
+    part = _components(i[linked], j[linked], points.shape[0])
     del linked
-    return _components(i, j, points.shape[0])
+    shade, lit = np.where(dark[i], i, j)[mixed], np.where(dark[i], j, i)[mixed]  # (M,) each
+    return _attach_dark_parts(part, part[shade], part[lit])
+
+
+def _attach_dark_parts(part: np.ndarray, shade: np.ndarray, lit: np.ndarray) -> np.ndarray:
+    """(R,) parts renumbered after each dark part joins the bright part it shares most neighbour pairs with.
+
+    ``part`` (R,) part index 0..K-1; ``shade`` and ``lit`` (M,) the dark and the bright part of each
+    neighbour pair across a dark / bright border. A dark part with no bright neighbour stays as it is."""
+    num = int(part.max(initial=-1)) + 1
+    if shade.size == 0:
+        return part
+    pairs, count = np.unique(shade.astype(np.int64) * num + lit, return_counts=True)  # (U,) each
+    order = np.lexsort((-count, pairs // num))  # by dark part, the most shared first
+    first = np.unique(pairs[order] // num, return_index=True)[1]
+    best = pairs[order][first]
+    target = np.arange(num)
+    target[best // num] = best % num  # dark parts link only to bright ones, so one step reaches a root
+    return np.unique(target[part], return_inverse=True)[1].astype(np.int64)
 
 
 def _components(i: np.ndarray, j: np.ndarray, num: int) -> np.ndarray:
@@ -205,9 +230,14 @@ def _join_parts(
     a, b = _pairs_within(part_cluster)  # (E,) each: every ordered pair of parts of one cluster
     lo, hi = group_bounds(points, part, num)  # (K, 3) each
     near = (np.maximum(lo[a] - hi[b], lo[b] - hi[a]) <= 2 * radius).all(-1)  # (E,) boxes at most 2 radii apart
+    volume = np.prod(np.maximum(hi - lo, radius), axis=1)  # (K,)
     lo, hi = lo[:, :2], hi[:, :2]
     centre = (lo + hi) / 2  # (K, 2)
     nested = ((centre[a] >= lo[b]) & (centre[a] <= hi[b]) & (centre[b] >= lo[a]) & (centre[b] <= hi[a])).all(-1)
+    # Parts of one object are of a size (a pot and its foliage, covers and pages); a book on a shelf board,
+    # in the middle of the shelf and as deep as the board, also holds the shelf's centre, at a hundredth of
+    # its volume.
+    nested &= np.minimum(volume[a], volume[b]) >= _NESTED_VOLUME_RATIO * np.maximum(volume[a], volume[b])
     counts = np.bincount(part[bright], minlength=num)  # (K,)
     sums = np.stack([np.bincount(part[bright], weights=chroma[bright, c], minlength=num) for c in range(3)], axis=1)
     mean = sums / np.maximum(counts, 1)[:, None]  # (K, 3)

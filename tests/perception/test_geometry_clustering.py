@@ -116,6 +116,32 @@ def test_pieces_of_one_colour_far_apart_in_one_density_cluster_stay_apart() -> N
     assert _sizes(labels) == [400, 600, 6000]
 
 
+def test_a_dark_band_is_no_bridge_between_two_colours() -> None:
+    """A shadowed edge (too dark for its hue to count) between a red and a green object links to both by
+    density; it joins one of them, and the two colours stay apart."""
+    rng = np.random.default_rng(7)
+    red = _block((0, 0, 0), (0.1, 0.1, 0.1), RED, rng)
+    shadow = _block((0.1, 0, 0), (0.13, 0.1, 0.1), (20, 22, 18), rng, num=200)
+    green = _block((0.13, 0, 0), (0.3, 0.1, 0.1), GREEN, rng)
+    points, colors = _cloud(red, shadow, green)
+    labels = cluster_points(points, SPLIT, colors)
+    assert len(set(labels[:600])) == 1 and len(set(labels[800:])) == 1
+    assert set(labels[:600]) != set(labels[800:])
+    assert set(labels[600:800]) <= set(labels[:600]) | set(labels[800:])  # the shadow joined one side
+
+
+def test_a_book_in_the_middle_of_a_shelf_bay_holds_the_shelf_s_centre_but_is_no_part_of_it() -> None:
+    rng = np.random.default_rng(8)
+    shelf = _cloud(_block((0, 0, 0), (0.4, 0.03, 1.0), GREEN, rng, num=1500),  # back
+                   _block((0, 0, 0), (0.03, 0.3, 1.0), GREEN, rng, num=1500),  # sides
+                   _block((0.37, 0, 0), (0.4, 0.3, 1.0), GREEN, rng, num=1500),
+                   _block((0.03, 0.03, 0.38), (0.37, 0.3, 0.4), GREEN, rng, num=1500))  # a board
+    book = _block((0.1, 0.035, 0.4), (0.3, 0.28, 0.44), RED, rng)  # as deep as the board, in its middle
+    points, colors = _cloud(shelf, book)
+    assert _sizes(cluster_points(points, PLAIN, colors)) == [6600]
+    assert _sizes(cluster_points(points, SPLIT, colors)) == [600, 6000]
+
+
 def test_group_bounds_equal_per_group_min_and_max_and_leave_empty_groups_infinite() -> None:
     rng = np.random.default_rng(3)
     values = rng.normal(size=(200, 3)).astype(np.float32)
