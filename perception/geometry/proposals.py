@@ -63,8 +63,8 @@ class ProposalConfig:
     underside_inside: float = 0.9
     """Least fraction of such a cluster's points inside the patch's footprint."""
     fragment_width: float = 0.1
-    """A furniture cluster at most this wide on both horizontal axes is a fragment of a thin part (a lamp's
-    pole) and joins what stands right above or below it, metres."""
+    """A furniture cluster at most this wide on both horizontal axes (for joining: along most of its height)
+    is a fragment of a thin part (a lamp's pole) and joins what stands right above or below it, metres."""
     stack_gap: float = 0.15
     """Largest height between such a fragment and the cluster it joins, metres."""
     stack_by_color: bool = True
@@ -293,7 +293,7 @@ def _join_stacked_fragments(
 
     A thin pole (a floor lamp's, a coat stand's) gets too few points for density clustering to keep it in
     one piece, so it comes apart into short fragments and its shade into a cluster of its own. A fragment
-    narrower than ``fragment_width`` whose centre lies over or under another cluster's horizontal box, with
+    narrower than ``fragment_width`` in most of its 10 cm height slabs (``_core_width``) whose centre lies over or under another cluster's horizontal box, with
     at most ``stack_gap`` of height between them, belongs to it. Only clusters that do not overlap in height
     are joined: two objects side by side are not a stack.
 
@@ -310,7 +310,7 @@ def _join_stacked_fragments(
     ids, inverse = np.unique(labels[furniture], return_inverse=True)
     k = ids.size
     lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
-    thin = ((hi[:, :2] - lo[:, :2]) <= rules.fragment_width).all(axis=1)  # (K,)
+    thin = _core_width(points[furniture], inverse, k) <= rules.fragment_width  # (K,)
     center = (lo[:, :2] + hi[:, :2]) / 2  # (K, 2)
     over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)
     gap = np.maximum(lo[:, None, 2] - hi[None, :, 2], lo[None, :, 2] - hi[:, None, 2])  # (K, K) height between
@@ -389,6 +389,22 @@ def _hidden_in_every_slab(
             return False
         checked = True
     return checked
+
+
+def _core_width(points: np.ndarray, inverse: np.ndarray, k: int, slab: float = 0.1) -> np.ndarray:
+    """(K,) median over the 10 cm height slabs of each cluster (``points`` (R, 3) of cluster ``inverse`` (R,))
+    of the slab's larger horizontal extent, metres: a lamp's pole with pieces of its base at the foot is
+    still thin along most of its height."""
+    width = np.zeros(k)
+    order = np.argsort(inverse, kind="stable")
+    for c, rows in enumerate(np.split(order, np.searchsorted(inverse[order], np.arange(1, k)))):
+        if rows.size == 0:
+            continue
+        level = np.floor(points[rows, 2] / slab).astype(np.int64)  # (M,)
+        _, slab_of = np.unique(level, return_inverse=True)
+        lo, hi = group_bounds(points[rows, :2], slab_of, int(slab_of.max()) + 1)  # (S, 2) each
+        width[c] = float(np.median((hi - lo).max(axis=1)))
+    return width
 
 
 def _mean_chromaticity(colors: np.ndarray, inverse: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

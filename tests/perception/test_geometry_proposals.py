@@ -328,3 +328,23 @@ def test_an_object_whose_shadow_cuts_the_table_s_far_edge_still_stands_on_the_ta
     whole = (instance[holder.indices] == 2).sum() > 0.95 * (instance == 2).sum()
     alone = (instance[holder.indices] == 2).mean() > 0.9
     assert (whole and alone) == convex
+
+
+def test_a_grey_lamp_pole_with_pieces_of_its_base_at_the_foot_still_joins_its_shade() -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    angle = np.linspace(0.0, 2 * np.pi, 8, endpoint=False)
+    z = np.arange(0.05, 1.1, 0.01)
+    pole = np.stack([0.015 * np.cos(angle)[None].repeat(z.size, 0), 0.015 * np.sin(angle)[None].repeat(z.size, 0),
+                     z[:, None].repeat(angle.size, 1)], -1).reshape(-1, 3).astype(np.float32)
+    foot = _grid((-0.14, -0.14, 0.05), (0.14, 0.14, 0.05), 0.02)
+    foot = foot[np.linalg.norm(foot[:, :2], axis=1) <= 0.14]  # a metal disc at its foot: 28 cm wide
+    shade = np.concatenate([*[_grid((x, -0.2, 1.15), (x, 0.2, 1.35)) for x in (-0.2, 0.2)],  # open at the top
+                            *[_grid((-0.2, y, 1.15), (0.2, y, 1.35)) for y in (-0.2, 0.2)]])
+    parts = [floor, pole, foot, shade]
+    colors = [(200, 200, 200), (150, 150, 155), (150, 150, 155), (230, 120, 30)]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    rgb = np.concatenate([np.tile(np.array(c, np.uint8), (len(p), 1)) for p, c in zip(parts, colors, strict=True)])
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts), rgb=rgb))
+    lamp = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
+    assert (instance[lamp.indices] == 1).sum() > 0.9 * (instance == 1).sum()  # the pole is the shade's
+    assert lamp.aabb.size[2] > 1.2
