@@ -293,9 +293,10 @@ def _join_stacked_fragments(
 
     A thin pole (a floor lamp's, a coat stand's) gets too few points for density clustering to keep it in
     one piece, so it comes apart into short fragments and its shade into a cluster of its own. A fragment
-    narrower than ``fragment_width`` in most of its 10 cm height slabs (``_core_width``) whose centre lies over or under another cluster's horizontal box, with
-    at most ``stack_gap`` of height between them, belongs to it. Only clusters that do not overlap in height
-    are joined: two objects side by side are not a stack.
+    narrower than ``fragment_width`` in most of its 10 cm height slabs (``_core_width``) whose centre lies
+    over or under another cluster's horizontal box, with at most ``stack_gap`` of height between them,
+    belongs to it. Only clusters that do not overlap in height are joined: two objects side by side are not
+    a stack.
 
     With ``colors`` (V, 3) uint8 and ``color_step`` > 0, colour has its say (mean chromaticities within the
     step are one colour). Two clusters stacked so, of one colour and with touching footprints, join whatever
