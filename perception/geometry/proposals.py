@@ -80,9 +80,10 @@ class ProposalConfig:
     furniture_span: float = 0.8
     """A cluster on a support spanning this fraction of the support's width is part of the furniture."""
     carve_flat_objects: bool = True
-    """Points of a support patch whose chromaticity differs from the patch's own by more than
-    ``ClusterConfig.max_chroma_step`` are things lying flat on it (a book, a laptop's base), not the surface:
-    they join the objects on that support. Off, or with the colour split off, they stay the surface's."""
+    """Points of a support patch or of the floor whose chromaticity differs from the patch's own by more than
+    ``ClusterConfig.max_chroma_step`` are things lying flat on it (a book, a laptop's base, a lamp's base
+    disc), not the surface: they join the objects on that support, or on the floor the furniture. Off, or
+    with the colour split off, they stay the surface's."""
     supports_are_objects: bool = True
     """Horizontal patches above the floor (table tops, shelf boards) join the clusters of their furniture;
     False leaves them out of every proposal, as background."""
@@ -224,10 +225,15 @@ def _cluster(
         rows = rows[(above > rules.support_margin) & (above <= rules.support_clearance)]
         on_support[rows[plane.covers(points[rows], rules.footprint_grow_cells, rules.convex_footprint)]] = i
     if rules.carve_flat_objects and config.clustering.max_chroma_step > 0:
-        for i in supports:
+        for i, plane in enumerate(seg.planes):
+            if not (plane.is_floor or i in supports):
+                continue
             flat = _off_color_rows(colors, np.flatnonzero(seg.point_plane == i), config.clustering.max_chroma_step)
             seg.point_plane[flat] = -1
-            on_support[flat] = i
+            if plane.is_floor:  # a lamp's base, a chair's feet: clustered with the furniture standing there
+                free[flat] = True
+            else:
+                on_support[flat] = i
 
     labels = np.full(points.shape[0], -1, dtype=np.int64)
     object_rows = np.flatnonzero(on_support >= 0)

@@ -348,3 +348,22 @@ def test_a_grey_lamp_pole_with_pieces_of_its_base_at_the_foot_still_joins_its_sh
     lamp = max(result.proposals, key=lambda p: (instance[p.indices] == 3).sum())
     assert (instance[lamp.indices] == 1).sum() > 0.9 * (instance == 1).sum()  # the pole is the shade's
     assert lamp.aabb.size[2] > 1.2
+
+
+@pytest.mark.parametrize("carve", [True, False])
+def test_a_lamp_s_base_disc_inside_the_floor_s_band_is_carved_out_by_its_colour(carve: bool) -> None:
+    floor = _grid((-2.0, -2.0, 0.0), (2.0, 2.0, 0.0), 0.02)
+    floor = floor[np.linalg.norm(floor[:, :2], axis=1) > 0.15]  # hidden under the base
+    base = _grid((-0.15, -0.15, 0.015), (0.15, 0.15, 0.015), 0.012)
+    base = base[np.linalg.norm(base[:, :2], axis=1) <= 0.15]  # 1.5 cm tall: within the floor's plane band
+    body = np.concatenate([*[_grid((x, -0.03, 0.02), (x, 0.03, 0.6)) for x in (-0.03, 0.03)],
+                           *[_grid((-0.03, y, 0.02), (0.03, y, 0.6)) for y in (-0.03, 0.03)]])
+    parts = [floor, base, body]
+    colors = [(200, 200, 200), (120, 60, 150), (120, 60, 150)]
+    instance = np.concatenate([np.full(len(p), i, dtype=np.int32) for i, p in enumerate(parts)])
+    rgb = np.concatenate([np.tile(np.array(c, np.uint8), (len(p), 1)) for p, c in zip(parts, colors, strict=True)])
+    config = GeometryConfig(proposals=ProposalConfig(carve_flat_objects=carve))
+    result = extract_proposals(PointCloud(xyz=np.concatenate(parts), rgb=rgb), config)
+    lamp = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
+    assert ((instance[lamp.indices] == 1).sum() > 0.9 * (instance == 1).sum()) == carve
+    assert not (instance[lamp.indices] == 0).sum() > 0.05 * len(lamp.indices)
