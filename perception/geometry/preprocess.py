@@ -175,7 +175,7 @@ def downsample(cloud: PointCloud, config: PreprocessConfig | None = None) -> Pre
     n = len(cloud)
     keep = cloud.finite_mask()  # (N,)
     if config.crop.enabled:
-        keep &= _crop_mask(cloud.xyz, config.crop)
+        keep &= crop_mask(cloud.xyz, config.crop)
     if not keep.any():
         raise EmptyCloudError(f"preprocess: expected finite points inside the crop, got none of {n}")
     if config.voxel.enabled:
@@ -230,7 +230,9 @@ def estimate_normals(
     return normals
 
 
-def _crop_mask(xyz: np.ndarray, config: CropConfig) -> np.ndarray:
+def crop_mask(xyz: np.ndarray, config: CropConfig) -> np.ndarray:
+    """(N,) bool rows of points (N, 3), metres, inside ``config``'s range of the origin and its box (NaN
+    rows are outside)."""
     with np.errstate(invalid="ignore"):
         dist2 = np.einsum("ij,ij->i", xyz, xyz)  # (N,)
         mask = (dist2 >= config.min_range**2) & (dist2 <= config.max_range**2)

@@ -193,7 +193,7 @@ def extract_proposals(
         rays = ViewRays.from_points(pre.points, np.asarray(viewpoint, dtype=np.float64),
                                     config.preprocess.voxel.voxel_size)
     labels = _cluster(pre.points, pre.colors, segmentation, config, rays)
-    proposals, labels = _describe(cloud, pre, labels, config.proposals)
+    proposals, labels = describe_clusters(cloud, pre, labels, config.proposals)
     return GeometryResult(proposals=proposals, planes=segmentation.planes, cloud=pre, point_label=labels)
 
 
@@ -571,10 +571,13 @@ def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> boo
     return bool((span >= ratio * size).any())
 
 
-def _describe(
+def describe_clusters(
     cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, rules: ProposalConfig
 ) -> tuple[list[ObjectProposal], np.ndarray]:
-    """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones."""
+    """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones.
+
+    ``labels`` (V,) int64 is the cluster of each downsampled point of ``pre`` (-1 for none); returns the
+    proposals, numbered in cluster order, and (V,) the proposal of each downsampled point (-1 for none)."""
     # An unmapped input row has voxel -1, which picks the -1 appended at the end: one gather, no mask.
     num_clusters = int(labels.max(initial=-1)) + 1
     point_label = np.append(labels, -1).astype(np.int32)[pre.point_to_voxel]  # (N,)
