@@ -23,6 +23,7 @@ import torch
 from perception.convert import pointcloud2_to_cloud
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.fusion import SceneMap, SceneMapConfig
+from perception.geometry.incremental import IncrementalConfig, IncrementalExtractor
 from perception.geometry.planes import SupportPlane
 from perception.geometry.preprocess import NormalConfig, estimate_normals
 from perception.geometry.proposals import GeometryConfig, GeometryResult, extract_proposals
@@ -64,6 +65,8 @@ class ScenePerceptionConfig:
     """How RGB-D frames are fused."""
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     """How ids are kept across ``update`` calls."""
+    incremental: IncrementalConfig = field(default_factory=IncrementalConfig)
+    """``update`` cuts proposals again only where the map changed (whole map every ``full_every``-th time)."""
     tokens: TokenConfig = field(default_factory=TokenConfig)
     """Geometric spatial tokens."""
     camera: CameraEncoderConfig | None = None
@@ -109,11 +112,12 @@ class ScenePerception:
         self.config = config or ScenePerceptionConfig()
         self.map = SceneMap(self.config.fusion)
         self.tracker = ObjectTracker(self.config.tracker)
+        self.extractor = IncrementalExtractor(self.config.geometry, self.config.incremental)
         self._encoder: CameraEncoder | None = None
         self._last: PerceptionResult | None = None
         self._image_tokens: list[SpatialTokens] = []
         self.extraction_s = 0.0
-        """Wall seconds ``update`` has spent in whole-map extractions (with id tracking) since the last reset."""
+        """Wall seconds ``update`` has spent in proposal extractions (with id tracking) since the last reset."""
 
     def from_cloud(self, cloud: PointCloud | Any, viewpoint: np.ndarray | None = None) -> PerceptionResult:
         """Proposals and tokens of one cloud: a ``PointCloud`` or a PointCloud2-like message (z up).
@@ -141,8 +145,8 @@ class ScenePerception:
 
     def update(self, frame: RGBDFrame) -> PerceptionResult:
         """Integrate one frame into the live map; every ``proposal_every`` frames, once the map has grown by
-        ``min_map_growth``, recompute the proposals of the whole map and carry object ids over by the
-        tracker. Returns the latest result (the previous one when nothing was recomputed)."""
+        ``min_map_growth``, recompute the proposals where the map changed (``incremental``) and carry object
+        ids over by the tracker. Returns the latest result (the previous one when nothing was recomputed)."""
         self.map.integrate(frame)
         if self.config.camera is not None:
             self._image_tokens = [*self._image_tokens[-31:], self._lift(frame)]  # the last 32 views
@@ -154,7 +158,7 @@ class ScenePerception:
         self.map.mark()
         cloud = self.map.cloud()
         start = time.perf_counter()
-        geometry = extract_proposals(cloud, self.config.geometry)
+        geometry = self.extractor.extract(cloud)
         geometry.proposals = self.tracker.update(geometry.proposals)
         self.extraction_s += time.perf_counter() - start
         image_tokens = _one_batch(SpatialTokens.cat(self._image_tokens)) if self._image_tokens else None
@@ -163,13 +167,15 @@ class ScenePerception:
 
     @property
     def num_extractions(self) -> int:
-        """Whole-map proposal extractions ``update`` has run since the last reset."""
+        """Proposal extractions ``update`` has run since the last reset, whole-map or regional
+        (``extractor.num_full`` of them whole-map)."""
         return self.tracker.num_updates
 
     def reset(self) -> None:
         """Forget the live map, the tracks and the cached result."""
         self.map.reset()
         self.tracker = ObjectTracker(self.config.tracker)
+        self.extractor = IncrementalExtractor(self.config.geometry, self.config.incremental)
         self._last = None
         self._image_tokens = []
         self.extraction_s = 0.0

@@ -48,6 +48,7 @@ class PerceptionNode(ManagedNode):
         ParamSpec("depth_denoise", True, "take depth through a 3x3 median, guarded at 3 noise sigmas, before fusion"),
         ParamSpec("min_map_growth", 0.0, "recompute proposals once the fused map grew by this fraction of its "
                   "voxels (0: every update)", 0.0, 1.0),
+        ParamSpec("incremental_proposals", True, "recompute proposals only where the fused map changed"),
     ]
 
     def __init__(self, parameter_overrides: dict[str, Any] | None = None,
@@ -69,6 +70,7 @@ class PerceptionNode(ManagedNode):
             scene_sample_points=self.param("scene_sample_points"), depth_scale=self.param("depth_scale"),
             fusion_method=self.param("fusion_method"), fusion_voxel_size=self.param("fusion_voxel_size"),
             min_map_growth=self.param("min_map_growth"), depth_denoise=self.param("depth_denoise"),
+            incremental_proposals=self.param("incremental_proposals"),
         )
         self.session = PerceptionSession(config)
         self.session.load()

@@ -59,10 +59,13 @@ class PerceptionSessionConfig:
     depth_denoise: bool = True
     """Take each frame's depth through the guarded 3x3 median before fusion (``SceneMapConfig.denoise``)."""
     proposal_every: int = 1
-    """Recompute proposals over the whole map on every n-th accepted frame (each frame is still fused)."""
+    """Recompute proposals on every n-th accepted frame (each frame is still fused)."""
     min_map_growth: float = 0.0
     """Recompute proposals only once the fused map has grown by this fraction of its voxels since the last
     time (voxel_hash fusion; 0: on every accepted frame)."""
+    incremental_proposals: bool = True
+    """Recompute proposals only where the map changed (``perception.geometry.incremental``); False cuts the
+    whole map on every recomputation."""
     max_speed_m_s: float = 10.0
     """Fastest believable sensor motion between two updates; a faster pose change is a jump (FrameOrderError)."""
 
@@ -127,13 +130,14 @@ class PerceptionSession:
         """Build the perception core (and load its models)."""
         from perception.geometry.depth_filter import DepthDenoiseConfig
         from perception.geometry.fusion import SceneMapConfig
+        from perception.geometry.incremental import IncrementalConfig
         from perception.pipeline import ScenePerception, ScenePerceptionConfig
 
         fusion = SceneMapConfig(method=self.config.fusion_method, voxel_size=self.config.fusion_voxel_size,
                                 denoise=DepthDenoiseConfig(enabled=self.config.depth_denoise))
-        self._perception = ScenePerception(ScenePerceptionConfig(fusion=fusion,
-                                                                 proposal_every=self.config.proposal_every,
-                                                                 min_map_growth=self.config.min_map_growth))
+        self._perception = ScenePerception(ScenePerceptionConfig(
+            fusion=fusion, proposal_every=self.config.proposal_every, min_map_growth=self.config.min_map_growth,
+            incremental=IncrementalConfig(enabled=self.config.incremental_proposals)))
 
     def unload(self) -> None:
         """Free the core and forget the scene."""
@@ -158,9 +162,14 @@ class PerceptionSession:
 
     @property
     def num_extractions(self) -> int:
-        """Whole-map proposal extractions of the fused scene so far (fewer than updates with
+        """Proposal extractions of the fused scene so far, whole-map or regional (fewer than updates with
         ``proposal_every`` or ``min_map_growth``)."""
         return 0 if self._perception is None else int(self._perception.num_extractions)
+
+    @property
+    def num_full_extractions(self) -> int:
+        """Those of ``num_extractions`` that cut the whole map rather than the region that changed."""
+        return 0 if self._perception is None else int(self._perception.extractor.num_full)
 
     @property
     def extraction_s(self) -> float:

@@ -36,6 +36,7 @@ def make_sessions(
         fusion_method=str(p.get("fusion_method", "voxel_hash")),
         fusion_voxel_size=float(p.get("fusion_voxel_size", 0.02)),
         min_map_growth=float(p.get("min_map_growth", 0.0)), depth_denoise=bool(p.get("depth_denoise", True)),
+        incremental_proposals=bool(p.get("incremental_proposals", True)),
     ))
     grounding = GroundingSession(GroundingSessionConfig(checkpoint=str(g.get("checkpoint", "")), lazy_scene=lazy_scene))
     topics = ReplayTopics(

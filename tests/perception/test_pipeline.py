@@ -13,6 +13,7 @@ from perception import PointCloud, SpatialTokens
 from perception.convert import cloud_to_pointcloud2
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.fusion import SceneMapConfig
+from perception.geometry.proposals import extract_proposals
 from perception.pipeline import (
     TOKEN_CHANNELS,
     PerceptionResult,
@@ -103,6 +104,21 @@ def test_update_recomputes_proposals_only_once_the_map_has_grown() -> None:
     assert _near_objects(first) and _near_objects(moved) == {1, 2, 3}
     before, after = _ids_by_instance(first), _ids_by_instance(moved)
     assert all(after[k] == v for k, v in before.items())
+
+
+def test_update_cuts_again_only_where_the_map_changed_and_agrees_with_the_whole_map() -> None:
+    frames = _views(4)
+    perception = ScenePerception(ScenePerceptionConfig(fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.01)))
+    ids = [_ids_by_instance(perception.update(frame)) for frame in frames]
+    # Views seen again change little of the map: a region is cut, or nothing, and the ids stay.
+    ids += [_ids_by_instance(perception.update(frame)) for frame in frames]
+    assert perception.extractor.num_regional >= 3
+    assert perception.extractor.region_fraction < 0.5
+    assert ids[-1].keys() == {1, 2, 3} and all(ids[-1][k] == v for e in ids for k, v in e.items())
+    last = perception.update(frames[-1])
+    whole = extract_proposals(perception.map.cloud(), perception.config.geometry).proposals
+    assert len(last.proposals) == len(whole)
+    assert all(max(w.aabb.iou(p.aabb) for p in last.proposals) > 0.9 for w in whole)
 
 
 def test_tsdf_map_always_counts_as_grown() -> None:
