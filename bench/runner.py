@@ -46,6 +46,7 @@ CASES: tuple[Case, ...] = (
     Case("sim_dataset", "bench.cases_sim:dataset", "dataset generation throughput (scenes/minute)"),
     Case("ros_e2e", "bench.cases_ros:ros_end_to_end", "PointCloud2 -> grounding result, composed nodes", ros=True),
     Case("replay", "bench.cases_ros:replay", "bag replay of a 60 s sim bag vs real time"),
+    Case("map_proposals", "bench.cases_map:incremental", "a growing map's proposals, incremental vs whole map"),
     Case("encoders", "bench.cases_encoders:encoders", "PointNet++ / spconv forward, GFLOP/s vs matmul"),
 )
 EXTRA_CASES: tuple[Case, ...] = (
