@@ -1,5 +1,5 @@
-"""PerceptionSession over simulated messages: every accepted frame is a scene update, while the whole-map
-proposal extraction waits until the fused map has grown by ``min_map_growth``."""
+"""PerceptionSession over simulated messages: every accepted frame is a scene update, while the proposal
+extraction waits until the fused map has grown by ``min_map_growth``, and cuts again only what changed."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ def test_every_update_extracts_by_default() -> None:
     _feed(session, stream, 0)
     _feed(session, stream, 0, stamp_offset_s=1.0)
     assert session.num_extractions == 2
+
+
+@pytest.mark.parametrize("incremental", [True, False])
+def test_incremental_proposals_cut_only_the_changed_region_unless_turned_off(incremental: bool) -> None:
+    stream = SimStream(SimStreamConfig(num_frames=2, lidar=False))
+    session = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0, incremental_proposals=incremental))
+    session.load()
+    _feed(session, stream, 0)
+    _feed(session, stream, 0, stamp_offset_s=1.0)  # the same view again: nothing changed
+    assert session.num_extractions == 2
+    assert session.num_full_extractions == (1 if incremental else 2)
 
 
 def test_bad_min_map_growth_is_refused() -> None:
