@@ -3,7 +3,8 @@
 It takes a cloud (a ``PointCloud`` or any PointCloud2-like message, converted by ``perception.convert``) or
 posed RGB-D frames (fused by ``perception.geometry.fusion``), and returns the scene's object proposals,
 support planes, the processed cloud and its ``SpatialTokens``. ``update`` is the incremental form for a
-live node: one frame at a time into a persistent map, with object ids kept stable by a tracker.
+live node: one frame at a time into a persistent map, its proposals cut again only where the map changed
+(``perception.geometry.incremental``), with object ids kept stable by a tracker.
 
 Tokens are voxel centroids with features [rgb / 255, normal] (C = 6). When frames come with images and a
 camera encoder is configured (``camera``), the camera ViT's patch tokens lifted to 3D are returned as well

@@ -325,17 +325,13 @@ def _join_stacked_fragments(
         joinable = thin[:, None] & over
     else:
         mean, colored = _mean_chromaticity(colors[furniture], inverse, k)  # (K, 3), (K,)
-        same = (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= color_step) & colored[:, None] & colored
+        same = _same_color(mean, colored, color_step)
         plain = ~colored | (np.linalg.norm(mean - 1.0 / 3.0, axis=1) <= color_step)  # (K,) grey or dark
         # One colour is evidence enough for footprints that merely touch: the back of a chair stands at its
         # seat's edge, and a view may see only the front of the seat.
         touch = ((lo[:, None, :2] <= hi[None, :, :2] + eps) & (hi[:, None, :2] >= lo[None, :, :2] - eps)).all(-1)
         joinable = (thin[:, None] & over & (plain[:, None] | same)) | (same & touch)
-    stacked = joinable & (gap >= -eps) & (gap <= rules.stack_gap)
-    _, component = connected_components(csr_matrix(stacked), directed=False)  # (K,) a chain of fragments is one
-    lowest = np.full(k, k, dtype=np.int64)
-    np.minimum.at(lowest, component, np.arange(k))
-    labels[furniture] = ids[lowest[component][inverse]]  # each group takes its lowest label: order-independent
+    _join_groups(labels, furniture, ids, inverse, joinable & (gap >= -eps) & (gap <= rules.stack_gap))
 
 
 def _join_occluded(
@@ -361,8 +357,7 @@ def _join_occluded(
     ids, inverse = np.unique(labels[furniture], return_inverse=True)
     k = ids.size
     lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
-    mean, colored = _mean_chromaticity(colors[furniture], inverse, k)
-    same = (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= color_step) & colored[:, None] & colored
+    same = _same_color(*_mean_chromaticity(colors[furniture], inverse, k), color_step)
     shared = np.minimum(hi[:, None, 2], hi[None, :, 2]) - np.maximum(lo[:, None, 2], lo[None, :, 2])  # (K, K)
     near = ((lo[:, None] <= hi[None] + rules.occlusion_gap) & (hi[:, None] >= lo[None] - rules.occlusion_gap)).all(-1)
     candidates = np.argwhere(np.triu(same & near, k=1))  # (P, 2) i < j
@@ -375,10 +370,26 @@ def _join_occluded(
             joined[i, j] = _hidden_in_every_slab(members[i], members[j], rays, rules)
         else:
             joined[i, j] = hidden_between(members[i], members[j], rays, rules.occlusion_margin, rules.occlusion_gap)
+    _join_groups(labels, furniture, ids, inverse, joined)
+
+
+def _join_groups(
+    labels: np.ndarray, rows: np.ndarray, ids: np.ndarray, inverse: np.ndarray, joined: np.ndarray
+) -> None:
+    """Relabel in place the clusters ``ids`` (K,) of ``rows`` (R,) (cluster ``inverse`` (R,) of each) that
+    ``joined`` (K, K) links, a chain of links being one: each group takes its lowest label, whatever the
+    order the clusters came in."""
+    k = ids.size
     _, component = connected_components(csr_matrix(joined), directed=False)  # (K,)
     lowest = np.full(k, k, dtype=np.int64)
     np.minimum.at(lowest, component, np.arange(k))
-    labels[furniture] = ids[lowest[component][inverse]]
+    labels[rows] = ids[lowest[component][inverse]]
+
+
+def _same_color(mean: np.ndarray, colored: np.ndarray, step: float) -> np.ndarray:
+    """(K, K) bool: clusters of mean chromaticity ``mean`` (K, 3), both with a hue (``colored`` (K,)), within
+    ``step`` of each other."""
+    return (np.linalg.norm(mean[:, None] - mean[None], axis=-1) <= step) & colored[:, None] & colored
 
 
 def _hidden_in_every_slab(
