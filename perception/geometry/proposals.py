@@ -311,12 +311,11 @@ def _join_stacked_fragments(
     colour only when it has none of its own (grey or dark, as a metal pole): a small object on a board the
     view cannot see is thin too, and stands right under the board above it.
     """
-    furniture = np.flatnonzero(labels >= first_furniture)
-    if furniture.size == 0:
+    clusters = _furniture_clusters(points, labels, first_furniture)
+    if clusters is None:
         return
-    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    furniture, ids, inverse, lo, hi = clusters
     k = ids.size
-    lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
     thin = _core_width(points[furniture], inverse, k) <= rules.fragment_width  # (K,)
     center = (lo[:, :2] + hi[:, :2]) / 2  # (K, 2)
     over = ((center[:, None] >= lo[None, :, :2] - eps) & (center[:, None] <= hi[None, :, :2] + eps)).all(-1)
@@ -351,12 +350,11 @@ def _join_occluded(
     every 10 cm slab of the height they share: two chairs side by side show the wall through the gap
     between them somewhere. One over the other, the path between their nearest points must be.
     """
-    furniture = np.flatnonzero(labels >= first_furniture)
-    if furniture.size == 0:
+    clusters = _furniture_clusters(points, labels, first_furniture)
+    if clusters is None:
         return
-    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    furniture, ids, inverse, lo, hi = clusters
     k = ids.size
-    lo, hi = group_bounds(points[furniture], inverse, k)  # (K, 3) each
     same = _same_color(*_mean_chromaticity(colors[furniture], inverse, k), color_step)
     shared = np.minimum(hi[:, None, 2], hi[None, :, 2]) - np.maximum(lo[:, None, 2], lo[None, :, 2])  # (K, K)
     near = ((lo[:, None] <= hi[None] + rules.occlusion_gap) & (hi[:, None] >= lo[None] - rules.occlusion_gap)).all(-1)
@@ -371,6 +369,19 @@ def _join_occluded(
         else:
             joined[i, j] = hidden_between(members[i], members[j], rays, rules.occlusion_margin, rules.occlusion_gap)
     _join_groups(labels, furniture, ids, inverse, joined)
+
+
+def _furniture_clusters(
+    points: np.ndarray, labels: np.ndarray, first_furniture: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The furniture clusters (labels from ``first_furniture`` on) of points (V, 3): their rows (F,), labels
+    (K,), the cluster of each row (F,) and the clusters' box corners (K, 3) each; None when there are none."""
+    furniture = np.flatnonzero(labels >= first_furniture)
+    if furniture.size == 0:
+        return None
+    ids, inverse = np.unique(labels[furniture], return_inverse=True)
+    lo, hi = group_bounds(points[furniture], inverse, ids.size)  # (K, 3) each
+    return furniture, ids, inverse, lo, hi
 
 
 def _join_groups(
