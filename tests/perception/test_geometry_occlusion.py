@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from perception import PointCloud
 from perception.convert import rgbd_frame_to_cloud
 from perception.geometry.occlusion import ViewRays, hidden_between
 from perception.geometry.proposals import extract_proposals
@@ -50,9 +51,9 @@ def test_a_path_is_hidden_only_where_every_place_on_it_is() -> None:
         ViewRays.from_points(points, origin, spacing=0.0)
 
 
-def _sofa_view(pillar: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sofa_view(pillar: bool) -> tuple[PointCloud, np.ndarray, np.ndarray]:
     """One RGB-D view of a purple 2 m sofa-like block, with a grey pillar in front of it (or two purple
-    chair-like blocks side by side instead): world points, their instance ids and the camera position."""
+    chair-like blocks side by side instead): world points, their instance ids and the camera's T_world_cam."""
     if pillar:
         objects = [SynthBox(1, (2.6, 1.8, 0.4), (2.0, 0.8, 0.8), (120, 40, 160)),
                    SynthBox(2, (2.6, 0.9, 0.5), (0.3, 0.3, 1.0), (140, 140, 140))]
@@ -60,10 +61,15 @@ def _sofa_view(pillar: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         objects = [SynthBox(1, (2.2, 1.8, 0.45), (0.45, 0.45, 0.9), (120, 40, 160)),
                    SynthBox(2, (3.0, 1.8, 0.45), (0.45, 0.45, 0.9), (120, 40, 160))]
     T = look_at(np.array([2.6, -1.5, 1.2]), np.array([2.6, 1.8, 0.4]))
+    return (*_view(objects, T), T)
+
+
+def _view(objects: list[SynthBox], T: np.ndarray) -> tuple[PointCloud, np.ndarray]:
+    """The world points a 320x240 camera at ``T`` sees of ``objects``, and their instance ids."""
     frame, instance = render_view(objects, T, width=320, height=240)
     cloud = rgbd_frame_to_cloud(frame, world=True)
     keep = cloud.finite_mask()
-    return cloud.select(keep), instance.reshape(-1)[keep], T
+    return cloud.select(keep), instance.reshape(-1)[keep]
 
 
 def test_a_sofa_cut_in_two_by_a_pillar_in_front_is_one_proposal_from_its_viewpoint() -> None:
@@ -94,10 +100,7 @@ def test_a_chair_back_whose_lower_part_the_table_hides_joins_its_seat_from_the_v
     chair = [SynthBox(1, (0.0, 0.775, 0.235), (0.45, 0.45, 0.47), (40, 150, 60)),
              SynthBox(1, (0.0, 0.975, 0.71), (0.45, 0.05, 0.48), (40, 150, 60))]
     T = look_at(np.array([0.0, -1.5, 1.0]), np.array([0.0, 0.8, 0.6]))
-    frame, instance = render_view(chair, T, width=320, height=240)
-    cloud = rgbd_frame_to_cloud(frame, world=True)
-    keep = cloud.finite_mask()
-    cloud, instance = cloud.select(keep), instance.reshape(-1)[keep]
+    cloud, instance = _view(chair, T)
     for viewpoint, pieces in ((T[:3, 3], 1), (None, 2)):
         result = extract_proposals(cloud, viewpoint=viewpoint)
         holding = [p for p in result.proposals if (instance[p.indices] == 1).sum() > 0.1 * (instance == 1).sum()]
