@@ -14,6 +14,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from perception._checks import check_array
+from perception.errors import PerceptionError
 
 
 @dataclass
@@ -35,7 +36,7 @@ class ViewRays:
         check_array("points", points, (None, 3))
         check_array("viewpoint", viewpoint, (3,))
         if spacing <= 0:
-            raise ValueError(f"spacing: expected > 0 metres, got {spacing}")
+            raise PerceptionError(f"ViewRays.from_points spacing: expected > 0 metres, got {spacing}")
         offset = points.astype(np.float64) - viewpoint  # (V, 3)
         ranges = np.linalg.norm(offset, axis=1)  # (V,)
         keep = ranges > 0

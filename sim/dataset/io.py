@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from sim.errors import SimError
+
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -57,6 +59,6 @@ def write_png(path: Path, image: np.ndarray) -> None:
 def instance_image(instance: np.ndarray) -> np.ndarray:
     """(H, W) uint16 image of per-pixel instance ids (H, W) int: id + 1, 0 for background and no hit."""
     if instance.size and (instance.min() < -1 or instance.max() >= np.iinfo(np.uint16).max):
-        raise ValueError(f"instance ids: expected -1 .. {np.iinfo(np.uint16).max - 2}, got "
+        raise SimError(f"instance ids: expected -1 .. {np.iinfo(np.uint16).max - 2}, got "
                          f"{instance.min()} .. {instance.max()}")
     return (instance.astype(np.int64) + 1).astype(np.uint16)

@@ -7,6 +7,7 @@ import pytest
 
 from perception import PointCloud
 from perception.convert import rgbd_frame_to_cloud
+from perception.errors import PerceptionError
 from perception.geometry.occlusion import ViewRays, hidden_between
 from perception.geometry.proposals import extract_proposals
 from perception.pipeline import ScenePerception
@@ -47,7 +48,7 @@ def test_a_path_is_hidden_only_where_every_place_on_it_is() -> None:
     assert not hidden_between(left, right, rays, margin=0.05, max_gap=0.5)  # 0.6 m apart: too far
     wide = np.array([[0.8, 2.5, 0.0]])  # the path leaves the panel's shadow
     assert not hidden_between(left, wide, rays, margin=0.05)
-    with pytest.raises(ValueError, match="spacing"):
+    with pytest.raises(PerceptionError, match="spacing"):
         ViewRays.from_points(points, origin, spacing=0.0)
 
 
