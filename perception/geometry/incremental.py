@@ -117,8 +117,7 @@ class IncrementalExtractor:
         if not incremental or (self._calls - 1) % self.config.full_every == 0:
             return self._full(cloud)
         assert self._state is not None
-        size = voxel.voxel_size
-        span = max(1, round(self.config.cell_size / size))  # cells are whole voxels: a voxel is in one cell
+        size, span = voxel.voxel_size, self._span()
         point_cell = _cells(cloud.xyz, size, span)  # (N,)
         cells, counts = np.unique(point_cell, return_counts=True)
         changed = _changed_cells(cells, counts, self._state, self.config)
@@ -129,6 +128,7 @@ class IncrementalExtractor:
         if self.geometry.preprocess.crop.enabled:
             valid &= crop_mask(cloud.xyz, self.geometry.preprocess.crop)
         valid_rows = np.flatnonzero(valid)
+        valid_keys = voxel_keys(cloud.xyz[valid_rows], size)  # (Q,) the same for every growth of the region
         cut, cut_rows = None, np.empty(0, dtype=np.int64)
         for _ in range(self.config.max_growths + 1):
             # Kept: what lies outside the region, and the proposals inside it that did not change (a chair in
@@ -136,11 +136,11 @@ class IncrementalExtractor:
             keep_old = ~_within(old_cell, region) | ((state.labels >= 0) & ~np.isin(state.labels, affected))  # (V,)
             pre = _kept(state.pre, keep_old)
             labels = state.labels[keep_old]
-            pre.point_to_voxel = _lookup(pre.points, cloud.xyz[valid_rows], valid_rows, len(cloud), size)
+            pre.point_to_voxel = _lookup(pre.points, valid_keys, valid_rows, len(cloud), size)
             rows = np.flatnonzero(_within(point_cell, region) & (pre.point_to_voxel < 0))  # map points to cut again
             rows = rows[~_on_walls(cloud.xyz[rows], state.planes, 2.0 * self.geometry.planes.distance_threshold)]
             if rows.size > self.config.max_region_fraction * valid_rows.size:
-                break
+                return self._full(cloud, (cells, counts))
             if rows.size == 0:
                 return self._regional(cloud, pre, labels, cells, counts, rows)
             if cut is None or not np.array_equal(rows, cut_rows):
@@ -158,7 +158,7 @@ class IncrementalExtractor:
             # A proposal was cut short by the region's border: take in the cells it reached and cut again.
             region = np.union1d(region, _grown(np.unique(cut_cell[np.isin(cut.point_label, short)]),
                                                self.config.margin_cells))
-        return self._full(cloud)
+        return self._full(cloud, (cells, counts))
 
     def _regional(self, cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, cells: np.ndarray,
                   counts: np.ndarray, rows: np.ndarray) -> GeometryResult:
@@ -170,16 +170,21 @@ class IncrementalExtractor:
         self._state = _State(pre, labels, cells, counts, planes)
         return GeometryResult(proposals=proposals, planes=planes, cloud=pre, point_label=labels)
 
-    def _full(self, cloud: PointCloud) -> GeometryResult:
+    def _full(self, cloud: PointCloud, census: tuple[np.ndarray, np.ndarray] | None = None) -> GeometryResult:
+        """A whole-map extraction; ``census``: the map's cells and their counts, when already counted."""
         result = extract_proposals(cloud, self.geometry)
         self.num_full += 1
         self.region_fraction = 1.0
         if self.geometry.preprocess.voxel.enabled:
-            size = self.geometry.preprocess.voxel.voxel_size
-            span = max(1, round(self.config.cell_size / size))
-            cells, counts = np.unique(_cells(cloud.xyz, size, span), return_counts=True)
-            self._state = _State(result.cloud, result.point_label, cells, counts, result.planes)
+            if census is None:
+                census = np.unique(_cells(cloud.xyz, self.geometry.preprocess.voxel.voxel_size, self._span()),
+                                   return_counts=True)
+            self._state = _State(result.cloud, result.point_label, census[0], census[1], result.planes)
         return result
+
+    def _span(self) -> int:
+        """Downsampling voxels per cell side: cells are whole voxels, so a voxel lies in one cell."""
+        return max(1, round(self.config.cell_size / self.geometry.preprocess.voxel.voxel_size))
 
 
 def _cells(points: np.ndarray, voxel_size: float, span: int) -> np.ndarray:
@@ -277,16 +282,16 @@ def _kept(pre: PreprocessedCloud, keep: np.ndarray) -> PreprocessedCloud:
     )
 
 
-def _lookup(points: np.ndarray, query: np.ndarray, rows: np.ndarray, n: int, voxel_size: float) -> np.ndarray:
-    """(n,) int32 row of ``points`` (V, 3), downsampled voxel centroids, holding each input point ``query``
-    (Q, 3) of input row ``rows`` (Q,); -1 where its voxel is not among them (and for the other rows)."""
+def _lookup(points: np.ndarray, query_keys: np.ndarray, rows: np.ndarray, n: int, voxel_size: float) -> np.ndarray:
+    """(n,) int32 row of ``points`` (V, 3), downsampled voxel centroids, holding each input point of voxel key
+    ``query_keys`` (Q,) (``voxel_keys``) and input row ``rows`` (Q,); -1 where its voxel is not among them
+    (and for the other rows)."""
     point_to_voxel = np.full(n, -1, dtype=np.int32)
     if points.shape[0] == 0 or rows.size == 0:
         return point_to_voxel
     keys = voxel_keys(points, voxel_size)
     order = np.argsort(keys)
     sorted_keys = keys[order]
-    query_keys = voxel_keys(query, voxel_size)
     at = np.minimum(np.searchsorted(sorted_keys, query_keys), sorted_keys.size - 1)
     hit = sorted_keys[at] == query_keys
     point_to_voxel[rows[hit]] = order[at[hit]]
