@@ -61,21 +61,34 @@ def incremental(quick: bool) -> list[Row]:
                                       denoise=DepthDenoiseConfig(enabled=node.depth_denoise)),
                 proposal_every=node.proposal_every, min_map_growth=node.min_map_growth,
                 incremental=IncrementalConfig(enabled=enabled)))
-            found, last = 0, None
+            found, last, calls = 0, None, []
             for frame in frames:
-                before = perception.num_extractions
+                before, spent, full = perception.num_extractions, perception.extraction_s, perception.extractor.num_full
                 last = perception.update(frame)
                 if perception.num_extractions > before:
                     found += sum(max((b.iou(p.obb) for p in last.proposals), default=0.0) >= 0.25 for b in boxes)
+                    calls.append((perception.extractor.num_full > full, perception.extraction_s - spent,
+                                  perception.extractor.region_fraction))
             assert last is not None
-            runs[name] = (perception, found, last.proposals)
+            runs[name] = (perception, found, last.proposals, calls)
         rows.append(_row(seed, len(frames), runs))
     return rows
 
 
-def _row(seed: int, num_frames: int, runs: dict[str, tuple[Any, int, list[Any]]]) -> Row:
-    ours, found_ours, last_ours = runs["incremental"]
-    peer, found_peer, last_peer = runs["whole map"]
+Run = tuple[Any, int, list[Any], list[tuple[bool, float, float]]]
+"""One way over a drive: its ScenePerception, objects recalled, last proposals, and per extraction (whole map,
+seconds, fraction of the map cut)."""
+
+
+def _row(seed: int, num_frames: int, runs: dict[str, Run]) -> Row:
+    """The row of one drive from its incremental and whole-map ``runs``."""
+    ours, found_ours, last_ours, calls = runs["incremental"]
+    peer, found_peer, last_peer, peer_calls = runs["whole map"]
+    # The whole-map calls on the finished map (the last third of the drive) give what one costs on the room.
+    late = [seconds for _, seconds, _ in peer_calls[2 * len(peer_calls) // 3:]]
+    regional = [(seconds, fraction) for full, seconds, fraction in calls if not full]
+    regional_s = [seconds for seconds, _ in regional] or [0.0]
+    fractions = [fraction for _, fraction in regional] or [0.0]
     speedup = peer.extraction_s / max(ours.extraction_s, 1e-9)
     matched = sum(max((w.aabb.iou(p.aabb) for p in last_ours), default=0.0) >= 0.5 for w in last_peer)
     updates, every = ours.num_extractions, ours.config.incremental.full_every
@@ -93,9 +106,14 @@ def _row(seed: int, num_frames: int, runs: dict[str, tuple[Any, int, list[Any]]]
              f"full_every {every}); objects recalled at IoU 0.25, summed "
              f"over the updates: {found_ours} incremental, {found_peer} whole map; the last incremental result "
              f"matches {matched} of the last whole-map result's {len(last_peer)} proposals at IoU 0.5 "
-             f"(it has {len(last_ours)})",
+             f"(it has {len(last_ours)}); a regional update cut {min(fractions):.0%} to {max(fractions):.0%} of the "
+             f"map (median {np.median(fractions):.0%}) in {np.median(regional_s):.2f} s median; a whole-map "
+             f"extraction of the finished room took {min(late):.2f} to {max(late):.2f} s",
         numbers={"speedup": speedup, "incremental_s": ours.extraction_s, "whole_map_s": peer.extraction_s,
                  "updates": float(updates), "full_extractions": float(ours.extractor.num_full),
                  "recalled_incremental": float(found_ours), "recalled_whole_map": float(found_peer),
-                 "last_matched": float(matched), "last_whole_map": float(len(last_peer))},
+                 "last_matched": float(matched), "last_whole_map": float(len(last_peer)),
+                 "regional_fraction_min": min(fractions), "regional_fraction_max": max(fractions),
+                 "regional_s_median": float(np.median(regional_s)), "whole_map_late_s_min": min(late),
+                 "whole_map_late_s_max": max(late)},
     )
