@@ -7,10 +7,12 @@ structured dtype of itemsize ``point_step`` (any offsets, padding, unaligned ste
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from perception.convert.errors import DataSizeError, MissingFieldError, PointFieldError
 from perception.convert.msg_data import as_uint8_array, stamp_to_ns
@@ -103,7 +105,7 @@ def pointcloud2_to_cloud(msg: Any, skip_nans: bool = False, copy: bool = False) 
     """A PointCloud from a PointCloud2: xyz, colour, intensity, every other field, frame and stamp.
 
     - ``xyz``: (N, 3) float32, C-contiguous. A view of ``data`` when the message holds exactly
-      x, y, z float32 in native order (point_step 12); otherwise one strided copy per axis.
+      x, y, z float32 in native order (point_step 12); otherwise a strided copy of the payload.
     - ``rgb``: (N, 3) uint8 from a packed ``rgb``/``rgba`` float32, uint32 or int32 field
       (0x00RRGGBB / 0xAARRGGBB), or from separate uint8 ``r``, ``g``, ``b`` fields; else None.
     - ``intensity``: (N,) float32 from an ``intensity`` field with count 1, else None.
@@ -187,6 +189,19 @@ def _xyz(view: CloudView) -> np.ndarray:
         out.view("V12")[:, :, 0] = np.ndarray(
             (view.height, view.width), dtype="V12", buffer=view.raw, offset=x_offset, strides=view.points.strides
         )
+        return out.reshape(n, 3)
+    whole_floats = view.row_step % 4 == 0 and view.layout.point_step % 4 == 0  # torch needs element strides
+    if adjacent and whole_floats and (torch.get_num_threads() > 1 or view.layout.point_step > 16):
+        # torch copies each point's three floats in one pass, on its intra-op threads. Measured against
+        # numpy's best (one copy per axis), 640x480 at step 16 and 131k points at step 48: 1.3x and 2.5x
+        # faster on two threads; on one thread 1.4x faster at step 48 but 1.3x slower at step 16.
+        src = np.ndarray(
+            (view.height, view.width, 3), dtype=np.float32, buffer=view.raw, offset=x_offset,
+            strides=(view.row_step, view.layout.point_step, 4),
+        )  # (H, W, 3) view of the payload
+        with warnings.catch_warnings():  # a read-only payload (bytes) is only read here
+            warnings.simplefilter("ignore", UserWarning)
+            torch.from_numpy(out).copy_(torch.from_numpy(src))
         return out.reshape(n, 3)
     # One strided copy per axis beats copying (N, 3) through a 3-wide inner loop about twofold.
     for i, name in enumerate(XYZ):

@@ -10,6 +10,7 @@ import struct
 
 import numpy as np
 import pytest
+import torch
 
 from perception import EmptyCloudError, PointCloud
 from perception.convert import (
@@ -108,6 +109,26 @@ def test_unaligned_point_step_26_like_an_ouster_driver() -> None:
         np.testing.assert_array_equal(cloud.fields["ring"], np.arange(7) * 3)
         np.testing.assert_array_equal(cloud.fields["timestamp"], np.arange(7) * 1e-3)
         assert set(cloud.fields) == {"ring", "timestamp"}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("x_offset", "point_step", "row_pad"), [(0, 16, 0), (4, 48, 0), (8, 20, 4), (0, 16, 5)])
+def test_xyz_copy_paths_agree_on_one_and_two_threads(
+    threads: int, x_offset: int, point_step: int, row_pad: int
+) -> None:
+    """The torch copy (whole-float strides), numpy's per-axis copy (one thread, step 16) and the opaque copy
+    (row_pad 5 leaves the second row's floats unaligned) give the same (N, 3)."""
+    xyz = np.random.default_rng(point_step).normal(size=(12, 3)).astype(np.float32)
+    fields = [(name, x_offset + 4 * i, 7, 1) for i, name in enumerate("xyz")]
+    msg = pack_cloud(fields, xyz_points(xyz), point_step=point_step, height=2, row_pad=row_pad)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        got = pointcloud2_to_xyz(msg)
+    finally:
+        torch.set_num_threads(before)
+    assert got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_array_equal(got, xyz)
 
 
 def test_organized_cloud_with_row_padding_keeps_nans_and_grid() -> None:
