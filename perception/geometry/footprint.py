@@ -46,13 +46,15 @@ def min_area_rectangle(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return center, size, yaw
 
 
-def gravity_aligned_box(points: np.ndarray, outline: np.ndarray | None = None) -> Box3D:
+def gravity_aligned_box(points: np.ndarray, outline: np.ndarray | None = None, yaw: float | None = None) -> Box3D:
     """The yaw-only box of points (M, 3): minimum-area footprint rectangle, z from min to max.
 
     ``outline`` (K, 3), e.g. the voxel centroids of the same object, picks the yaw from far fewer points
-    (the convex hull is the costly part); the box is then fitted to all ``points`` at that yaw.
+    (the convex hull is the costly part); the box is then fitted to all ``points`` at that yaw. ``yaw``
+    (radians), when the same outline gave it before, skips the rectangle search.
     """
-    _, _, yaw = min_area_rectangle((points if outline is None else outline)[:, :2].astype(np.float64))
+    if yaw is None:
+        _, _, yaw = min_area_rectangle((points if outline is None else outline)[:, :2].astype(np.float64))
     c, s = np.cos(yaw), np.sin(yaw)
     local = points[:, :2].astype(np.float64) @ np.array([[c, -s], [s, c]])  # (M, 2) in the box's axes
     lo, hi = local.min(axis=0), local.max(axis=0)

@@ -24,6 +24,7 @@ from perception.geometry.preprocess import PreprocessedCloud, crop_mask
 from perception.geometry.proposals import GeometryConfig, GeometryResult, describe_clusters, extract_proposals
 from perception.geometry.voxel import voxel_keys
 from perception.point_cloud import PointCloud
+from perception.proposal import ObjectProposal
 
 _HALF = 1 << 30
 """Offset that makes signed cell coordinates non-negative before two of them pack into one int64."""
@@ -86,6 +87,9 @@ class _State:
     counts: np.ndarray
     """(C,) int64 map points in each cell."""
     planes: list[SupportPlane]
+    yaws: np.ndarray
+    """(P,) float64 oriented-box yaw of each proposal, radians: an unchanged proposal keeps its downsampled
+    points, so its yaw is not searched again."""
 
 
 class IncrementalExtractor:
@@ -142,7 +146,7 @@ class IncrementalExtractor:
             if rows.size > self.config.max_region_fraction * valid_rows.size:
                 return self._full(cloud, (cells, counts))
             if rows.size == 0:
-                return self._regional(cloud, pre, labels, cells, counts, rows)
+                return self._regional(cloud, pre, labels, cells, counts, rows, len(pre))
             if cut is None or not np.array_equal(rows, cut_rows):
                 cut, cut_rows = extract_proposals(cloud.select(rows), self.geometry), rows
                 cut_cell = _cells(cut.cloud.points, size, span)
@@ -154,20 +158,25 @@ class IncrementalExtractor:
                 pre.point_to_voxel[rows[mapped]] = cut.cloud.point_to_voxel[mapped] + len(pre)
                 offset = int(labels.max(initial=-1)) + 1
                 labels = np.concatenate([labels, np.where(cut_labels >= 0, cut_labels + offset, -1)])
-                return self._regional(cloud, _stacked(pre, cut.cloud), labels, cells, counts, rows)
+                return self._regional(cloud, _stacked(pre, cut.cloud), labels, cells, counts, rows, len(pre))
             # A proposal was cut short by the region's border: take in the cells it reached and cut again.
             region = np.union1d(region, _grown(np.unique(cut_cell[np.isin(cut.point_label, short)]),
                                                self.config.margin_cells))
         return self._full(cloud, (cells, counts))
 
     def _regional(self, cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, cells: np.ndarray,
-                  counts: np.ndarray, rows: np.ndarray) -> GeometryResult:
+                  counts: np.ndarray, rows: np.ndarray, num_kept: int) -> GeometryResult:
+        """The result from the kept rows (the first ``num_kept`` of ``pre``, labelled with their old proposal
+        rows) and the newly cut ones after them."""
         assert self._state is not None
-        proposals, labels = describe_clusters(cloud, pre, labels, self.geometry.proposals)
+        known = np.full(int(labels.max(initial=-1)) + 1, np.nan)  # (K,) yaw of each unchanged proposal
+        kept = np.unique(labels[:num_kept][labels[:num_kept] >= 0])
+        known[kept] = self._state.yaws[kept]
+        proposals, labels = describe_clusters(cloud, pre, labels, self.geometry.proposals, known)
         self.num_regional += 1
         self.region_fraction = rows.size / max(len(cloud), 1)
         planes = self._state.planes
-        self._state = _State(pre, labels, cells, counts, planes)
+        self._state = _State(pre, labels, cells, counts, planes, _yaws(proposals))
         return GeometryResult(proposals=proposals, planes=planes, cloud=pre, point_label=labels)
 
     def _full(self, cloud: PointCloud, census: tuple[np.ndarray, np.ndarray] | None = None) -> GeometryResult:
@@ -179,12 +188,17 @@ class IncrementalExtractor:
             if census is None:
                 census = np.unique(_cells(cloud.xyz, self.geometry.preprocess.voxel.voxel_size, self._span()),
                                    return_counts=True)
-            self._state = _State(result.cloud, result.point_label, census[0], census[1], result.planes)
+            self._state = _State(result.cloud, result.point_label, census[0], census[1], result.planes,
+                                 _yaws(result.proposals))
         return result
 
     def _span(self) -> int:
         """Downsampling voxels per cell side: cells are whole voxels, so a voxel lies in one cell."""
         return max(1, round(self.config.cell_size / self.geometry.preprocess.voxel.voxel_size))
+
+
+def _yaws(proposals: list[ObjectProposal]) -> np.ndarray:
+    return np.array([p.obb.yaw for p in proposals], dtype=np.float64)
 
 
 def _cells(points: np.ndarray, voxel_size: float, span: int) -> np.ndarray:

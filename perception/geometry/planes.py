@@ -140,16 +140,26 @@ class SupportPlane:
         stands on it and hides the surface. ``convex``: so does everything inside the patch's convex hull,
         since what stands on a surface also hides the surface behind it from the camera, and that shadow
         often reaches the patch's far edge, where it is a notch rather than a hole."""
-        occupancy = self._hull if convex else self._filled
-        if grow_cells > 0:
-            occupancy = ndimage.binary_dilation(occupancy, iterations=grow_cells)
-        elif grow_cells < 0:
-            occupancy = ndimage.binary_erosion(occupancy, iterations=-grow_cells)
+        occupancy = self._grid(grow_cells, convex)
         cells = np.floor((self.to_uv(points) - self.uv_min) / self.cell_size).astype(np.int64)  # (M, 2)
         inside = ((cells >= 0) & (cells < np.array(occupancy.shape))).all(axis=1)
         hit = np.zeros(points.shape[0], dtype=bool)
         hit[inside] = occupancy[cells[inside, 0], cells[inside, 1]]
         return hit
+
+    def _grid(self, grow_cells: int, convex: bool) -> np.ndarray:
+        """The footprint ``covers`` tests, kept per (grow, convex): a scene's clusters ask a support hundreds
+        of times with the same two or three settings, and the dilation was most of each call."""
+        cache: dict[tuple[int, bool], np.ndarray] = self.__dict__.setdefault("_grids", {})
+        key = (grow_cells, convex)
+        if key not in cache:
+            occupancy = self._hull if convex else self._filled
+            if grow_cells > 0:
+                occupancy = ndimage.binary_dilation(occupancy, iterations=grow_cells)
+            elif grow_cells < 0:
+                occupancy = ndimage.binary_erosion(occupancy, iterations=-grow_cells)
+            cache[key] = occupancy
+        return cache[key]
 
     def footprint_rectangle(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Minimum-area rectangle of the patch in (u, v): centre (2,), size (2,), angle in radians."""

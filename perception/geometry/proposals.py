@@ -473,16 +473,25 @@ def _drop_floating_fragments(
     ids, inverse = np.unique(labels[furniture], return_inverse=True)
     lo, hi = group_bounds(points[furniture], inverse, ids.size)  # (K, 3) each
     thin = np.flatnonzero(((hi[:, :2] - lo[:, :2]) <= rules.fragment_width).all(axis=1))
+    if thin.size == 0:
+        return
+    # Each thin cluster's rows, and the points in a narrow x window around it, come from sorted orders made
+    # once: a mask over every point per cluster cost more than the rest of the step on a fused room.
+    by_cluster = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[by_cluster], np.arange(ids.size + 1))
+    by_x = np.argsort(points[:, 0], kind="stable")
+    sorted_x = points[by_x, 0]
     for k in thin:
-        rows = furniture[inverse == k]
+        rows = furniture[by_cluster[starts[k] : starts[k + 1]]]
         cluster = points[rows]
         if min(float(floor.signed_distance(cluster).min()) for floor in floors) <= rules.max_float:
             continue
         if min(_gaps_to_supports_below(cluster, supports), default=np.inf) <= rules.max_float:
             continue
         low, high = lo[k] - eps, hi[k] + eps
-        beneath = ((points[:, :2] >= low[:2]) & (points[:, :2] <= high[:2])).all(axis=1) & (
-            (points[:, 2] < lo[k, 2]) & (points[:, 2] >= lo[k, 2] - rules.max_float))
+        near = points[by_x[np.searchsorted(sorted_x, low[0], "left") : np.searchsorted(sorted_x, high[0], "right")]]
+        beneath = (near[:, 1] >= low[1]) & (near[:, 1] <= high[1]) & (
+            (near[:, 2] < lo[k, 2]) & (near[:, 2] >= lo[k, 2] - rules.max_float))
         if not beneath.any():
             labels[rows] = -1
 
@@ -498,6 +507,12 @@ def _attach_undersides(
     underside. An object standing under a table (a box, a chair pushed in) is lower than this or sticks out.
     """
     below = np.flatnonzero(labels >= first_furniture)  # (R,) furniture rows; joining keeps them furniture
+    # Rows per furniture label, kept up to date as labels join: one mask over every point per candidate
+    # was most of this step's time on a fused room.
+    ids, inverse = np.unique(labels[below], return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(ids.size + 1))
+    members = {int(label): below[order[starts[k] : starts[k + 1]]] for k, label in enumerate(ids)}
     for i, plane in enumerate(seg.planes):
         if plane.kind != HORIZONTAL or plane.is_floor:
             continue
@@ -511,11 +526,12 @@ def _attach_undersides(
         reaches = below[(height > -rules.underside_reach) & (height <= rules.support_margin)]
         candidates = np.setdiff1d(np.unique(labels[reaches]), [top_label])
         for label in candidates:
-            rows = np.flatnonzero(labels == label)
+            rows = members[int(label)]
             if plane.signed_distance(points[rows]).max() > rules.support_margin:
                 continue
             if plane.covers(points[rows], grow_cells=1).mean() >= rules.underside_inside:
                 labels[rows] = top_label
+                members[top_label] = np.concatenate([members[top_label], members.pop(int(label))])
 
 
 def _support_surfaces(points: np.ndarray, seg: PlaneSegmentation, rules: ProposalConfig) -> list[int]:
@@ -594,12 +610,18 @@ def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> boo
 
 
 def describe_clusters(
-    cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, rules: ProposalConfig
+    cloud: PointCloud,
+    pre: PreprocessedCloud,
+    labels: np.ndarray,
+    rules: ProposalConfig,
+    yaws: np.ndarray | None = None,
 ) -> tuple[list[ObjectProposal], np.ndarray]:
     """Cut each cluster's input points out of ``cloud`` and build its proposal; drop too small or large ones.
 
     ``labels`` (V,) int64 is the cluster of each downsampled point of ``pre`` (-1 for none); returns the
-    proposals, numbered in cluster order, and (V,) the proposal of each downsampled point (-1 for none)."""
+    proposals, numbered in cluster order, and (V,) the proposal of each downsampled point (-1 for none).
+    ``yaws`` (K,) float64, radians: the oriented box's yaw of each cluster whose downsampled points an
+    earlier call already boxed (NaN for the others), which skips its rectangle search."""
     # An unmapped input row has voxel -1, which picks the -1 appended at the end: one gather, no mask.
     num_clusters = int(labels.max(initial=-1)) + 1
     point_label = np.append(labels, -1).astype(np.int32)[pre.point_to_voxel]  # (N,)
@@ -623,7 +645,8 @@ def describe_clusters(
         if idx.size < rules.min_points:
             continue
         outline = pre.points[voxel_order[voxel_bounds[k] : voxel_bounds[k + 1]]]
-        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx, outline)
+        yaw = None if yaws is None or np.isnan(yaws[k]) else float(yaws[k])
+        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx, outline, yaw)
         if proposal.aabb.size.max() > rules.max_size:
             continue
         new_label[k] = len(proposals)
@@ -638,12 +661,17 @@ def _colors(cloud: PointCloud, idx: np.ndarray) -> np.ndarray:
 
 
 def make_proposal(
-    object_id: int, points: np.ndarray, colors: np.ndarray, indices: np.ndarray, outline: np.ndarray | None = None
+    object_id: int,
+    points: np.ndarray,
+    colors: np.ndarray,
+    indices: np.ndarray,
+    outline: np.ndarray | None = None,
+    yaw: float | None = None,
 ) -> ObjectProposal:
     """A proposal from its points (M, 3) float32, colours (M, 3) uint8 and input indices (M,) int64.
 
-    ``outline`` (K, 3), the object's downsampled points, makes the oriented box cheaper (see
-    ``gravity_aligned_box``)."""
+    ``outline`` (K, 3), the object's downsampled points, makes the oriented box cheaper, and a ``yaw`` known
+    from that outline skips its search (see ``gravity_aligned_box``)."""
     return ObjectProposal(
         object_id=object_id,
         points=points.astype(np.float32, copy=False),
@@ -651,7 +679,7 @@ def make_proposal(
         indices=indices.astype(np.int64, copy=False),
         # The box of the two extreme corners is the points' box, without a float64 copy of all of them.
         aabb=Box3D.from_points_axis_aligned(np.stack([points.min(axis=0), points.max(axis=0)]).astype(np.float64)),
-        obb=gravity_aligned_box(points, outline),
+        obb=gravity_aligned_box(points, outline, yaw),
         mean_color=colors.mean(axis=0).astype(np.float32),
         color_hist=hsv_histogram(colors),
     )

@@ -37,3 +37,18 @@ def test_degenerate_inputs_give_flat_boxes() -> None:
     one = min_area_rectangle(np.array([[3.0, 4.0]]))
     np.testing.assert_allclose(one[0], [3.0, 4.0])
     np.testing.assert_allclose(one[1], [0.0, 0.0])
+
+
+def test_a_known_yaw_gives_the_searched_box_and_fits_new_points() -> None:
+    """The incremental extractor hands back an unchanged outline's yaw: the box must be the one the search
+    gives, fitted to the points as they are now."""
+    rng = np.random.default_rng(3)
+    outline = rng.uniform(-0.5, 0.5, (60, 3)) * [1.2, 0.4, 0.8] @ Box3D(np.zeros(3), np.ones(3), 0.5).rotation.T
+    points = np.concatenate([outline, outline + rng.normal(0.0, 0.004, outline.shape)])
+    searched = gravity_aligned_box(points, outline)
+    given_yaw = gravity_aligned_box(points, outline, yaw=searched.yaw)
+    assert given_yaw.yaw == searched.yaw
+    np.testing.assert_array_equal(given_yaw.center, searched.center)
+    np.testing.assert_array_equal(given_yaw.size, searched.size)
+    grown = np.concatenate([points, [[2.0, 0.0, 0.0]]])  # a point added since: the extents follow it
+    assert gravity_aligned_box(grown, outline, yaw=searched.yaw).contains(grown, margin=1e-6).all()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from perception import PointCloud
+from perception.geometry import footprint
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.incremental import IncrementalConfig, IncrementalExtractor
 from perception.geometry.proposals import GeometryResult, extract_proposals
@@ -65,13 +66,25 @@ def test_a_proposal_in_the_margin_of_a_change_is_kept_whole() -> None:
     _assert_same_proposals(result.proposals, extract_proposals(after).proposals)
 
 
-def test_an_unchanged_map_cuts_nothing_and_keeps_every_proposal() -> None:
+def test_an_unchanged_map_cuts_nothing_and_keeps_every_proposal(monkeypatch: pytest.MonkeyPatch) -> None:
     cloud = _map(tabletop_boxes())
     extractor = IncrementalExtractor()
     first = extractor.extract(cloud)
+    searched: list[int] = []
+    search = footprint.min_area_rectangle
+
+    def counted(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        searched.append(len(points))
+        return search(points)
+
+    monkeypatch.setattr(footprint, "min_area_rectangle", counted)
     again = extractor.extract(cloud.select(np.random.default_rng(0).permutation(len(cloud))))  # rows reordered
     assert extractor.num_regional == 1 and extractor.region_fraction == 0.0
     _assert_same_proposals(again.proposals, first.proposals)
+    assert searched == []  # kept proposals keep their yaw rather than searching it again
+    for new, old in zip(again.proposals, first.proposals, strict=True):
+        assert new.obb.yaw == old.obb.yaw
+        np.testing.assert_allclose(new.obb.size, old.obb.size, atol=1e-6)
 
 
 def test_a_region_that_is_most_of_the_map_and_every_n_th_call_extract_the_whole_map() -> None:
