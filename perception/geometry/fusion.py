@@ -71,12 +71,17 @@ class SceneMap:
         self.config = config or SceneMapConfig()
         self.num_frames = 0
         self._volume: o3d.t.geometry.VoxelBlockGrid | None = None
-        # Voxel hash state, rows sorted by key: sums for running means, and the frame each was last seen.
+        # Voxel hash state. Rows in the order the voxels were first seen, in arrays with spare room so that
+        # a frame appends its new voxels rather than copying the map: each voxel's key, sums for the running
+        # means, and the frame it was last seen. Beside them, the keys sorted and the row of each.
+        self._size = 0
         self._keys = np.empty(0, dtype=np.int64)
         self._xyz_sum = np.empty((0, 3), dtype=np.float64)
         self._rgb_sum = np.empty((0, 3), dtype=np.float64)
         self._count = np.empty(0, dtype=np.int64)
         self._last_seen = np.empty(0, dtype=np.int64)
+        self._sorted_keys = np.empty(0, dtype=np.int64)
+        self._sorted_rows = np.empty(0, dtype=np.int64)
         self._cloud: PointCloud | None = None
         self._added_since_mark = 0
 
@@ -97,7 +102,7 @@ class SceneMap:
     @property
     def num_voxels(self) -> int:
         """Voxel hash only: voxels held now (0 for TSDF)."""
-        return int(self._keys.shape[0])
+        return self._size
 
     def growth_since_mark(self) -> float:
         """Voxels added since the last ``mark`` as a fraction of the voxels held now (voxel hash; 0 when the
@@ -144,27 +149,57 @@ class SceneMap:
         if len(world) == 0:
             return
         grid = voxel_downsample(world.xyz, world.rgb, cfg.voxel_size)  # one row per voxel of this frame
-        keys = voxel_keys(grid.points, cfg.voxel_size)
-        counts = grid.counts.astype(np.float64)[:, None]
         assert grid.colors is not None
-        all_keys = np.concatenate([self._keys, keys])
-        merged, inverse = np.unique(all_keys, return_inverse=True)
-        n = merged.shape[0]
-        self._added_since_mark += n - self._keys.shape[0]
-        xyz = np.zeros((n, 3))
-        rgb = np.zeros((n, 3))
-        count = np.zeros(n, dtype=np.int64)
-        seen = np.zeros(n, dtype=np.int64)
-        old, new = inverse[: self._keys.shape[0]], inverse[self._keys.shape[0] :]
-        xyz[old], rgb[old], count[old], seen[old] = self._xyz_sum, self._rgb_sum, self._count, self._last_seen
-        np.add.at(xyz, new, grid.points.astype(np.float64) * counts)
-        np.add.at(rgb, new, grid.colors.astype(np.float64) * counts)
-        np.add.at(count, new, grid.counts)
-        seen[new] = self.num_frames
-        if n > cfg.max_voxels:
-            keep = np.sort(np.argpartition(-seen, cfg.max_voxels - 1)[: cfg.max_voxels])
-            merged, xyz, rgb, count, seen = merged[keep], xyz[keep], rgb[keep], count[keep], seen[keep]
-        self._keys, self._xyz_sum, self._rgb_sum, self._count, self._last_seen = merged, xyz, rgb, count, seen
+        # A centroid rounded onto its voxel's upper face keys the next voxel, so the frame's keys are made
+        # unique again and summed per key.
+        keys, row = np.unique(voxel_keys(grid.points, cfg.voxel_size), return_inverse=True)  # (F,), (G,)
+        counts = grid.counts.astype(np.float64)
+        xyz = np.stack([np.bincount(row, grid.points[:, a] * counts, keys.size) for a in range(3)], axis=1)
+        rgb = np.stack([np.bincount(row, grid.colors[:, a] * counts, keys.size) for a in range(3)], axis=1)
+        count = np.bincount(row, grid.counts, keys.size).astype(np.int64)  # (F,)
+        # Voxels already mapped are found in the sorted keys and added to in place; new ones are appended, and
+        # only the two sorted index arrays take an insertion. Sorting the whole map with the frame again
+        # (np.unique) and copying every array of the map was most of a frame's fusion time.
+        at = np.searchsorted(self._sorted_keys, keys)  # (F,)
+        mapped = at < self._sorted_keys.shape[0]
+        mapped[mapped] = self._sorted_keys[at[mapped]] == keys[mapped]
+        hit = self._sorted_rows[at[mapped]]  # distinct rows: the frame's keys are unique
+        self._xyz_sum[hit] += xyz[mapped]
+        self._rgb_sum[hit] += rgb[mapped]
+        self._count[hit] += count[mapped]
+        self._last_seen[hit] = self.num_frames
+        fresh = ~mapped
+        start, stop = self._size, self._size + int(fresh.sum())
+        self._reserve(stop)
+        self._keys[start:stop], self._count[start:stop] = keys[fresh], count[fresh]
+        self._xyz_sum[start:stop], self._rgb_sum[start:stop] = xyz[fresh], rgb[fresh]
+        self._last_seen[start:stop] = self.num_frames
+        self._sorted_keys = np.insert(self._sorted_keys, at[fresh], keys[fresh])
+        self._sorted_rows = np.insert(self._sorted_rows, at[fresh], np.arange(start, stop))
+        self._size = stop
+        self._added_since_mark += stop - start
+        if stop > cfg.max_voxels:
+            self._keep(np.sort(np.argpartition(-self._last_seen[:stop], cfg.max_voxels - 1)[: cfg.max_voxels]))
+
+    def _reserve(self, size: int) -> None:
+        """Room for ``size`` voxel rows, growing the arrays by half again (amortised appends)."""
+        capacity = self._keys.shape[0]
+        if size <= capacity:
+            return
+        grow = max(size, capacity + capacity // 2, 1024) - capacity
+        self._keys = np.concatenate([self._keys, np.zeros(grow, dtype=np.int64)])
+        self._xyz_sum = np.concatenate([self._xyz_sum, np.zeros((grow, 3))])
+        self._rgb_sum = np.concatenate([self._rgb_sum, np.zeros((grow, 3))])
+        self._count = np.concatenate([self._count, np.zeros(grow, dtype=np.int64)])
+        self._last_seen = np.concatenate([self._last_seen, np.zeros(grow, dtype=np.int64)])
+
+    def _keep(self, rows: np.ndarray) -> None:
+        """Keep only the voxel ``rows`` (sorted), in their order, and index them again."""
+        self._keys, self._xyz_sum, self._rgb_sum = self._keys[rows], self._xyz_sum[rows], self._rgb_sum[rows]
+        self._count, self._last_seen = self._count[rows], self._last_seen[rows]
+        self._size = rows.shape[0]
+        self._sorted_rows = np.argsort(self._keys)
+        self._sorted_keys = self._keys[self._sorted_rows]
 
     def _extract(self) -> PointCloud:
         if self.config.method == TSDF:
@@ -175,9 +210,10 @@ class SceneMap:
             xyz = pcd.point.positions.numpy().astype(np.float32, copy=False)
             rgb = np.clip(pcd.point.colors.numpy() * 255.0 + 0.5, 0, 255).astype(np.uint8)
             return PointCloud(xyz=xyz, rgb=rgb, frame_id="world")
-        inv = 1.0 / np.maximum(self._count, 1)[:, None]
+        n = self._size
+        inv = 1.0 / np.maximum(self._count[:n], 1)[:, None]
         return PointCloud(
-            xyz=(self._xyz_sum * inv).astype(np.float32),
-            rgb=np.clip(self._rgb_sum * inv + 0.5, 0, 255).astype(np.uint8),
+            xyz=(self._xyz_sum[:n] * inv).astype(np.float32),
+            rgb=np.clip(self._rgb_sum[:n] * inv + 0.5, 0, 255).astype(np.uint8),
             frame_id="world",
         )
