@@ -182,11 +182,12 @@ class SceneMap:
             self._keep(np.sort(np.argpartition(-self._last_seen[:stop], cfg.max_voxels - 1)[: cfg.max_voxels]))
 
     def _reserve(self, size: int) -> None:
-        """Room for ``size`` voxel rows, growing the arrays by half again (amortised appends)."""
+        """Room for ``size`` voxel rows: the arrays grow by half again (amortised appends), but not past
+        ``max_voxels`` unless ``size`` needs it, so a capped map holds little spare room."""
         capacity = self._keys.shape[0]
         if size <= capacity:
             return
-        grow = max(size, capacity + capacity // 2, 1024) - capacity
+        grow = max(size, min(capacity + capacity // 2, self.config.max_voxels), 1024) - capacity
         self._keys = np.concatenate([self._keys, np.zeros(grow, dtype=np.int64)])
         self._xyz_sum = np.concatenate([self._xyz_sum, np.zeros((grow, 3))])
         self._rgb_sum = np.concatenate([self._rgb_sum, np.zeros((grow, 3))])
@@ -194,11 +195,13 @@ class SceneMap:
         self._last_seen = np.concatenate([self._last_seen, np.zeros(grow, dtype=np.int64)])
 
     def _keep(self, rows: np.ndarray) -> None:
-        """Keep only the voxel ``rows`` (sorted), in their order, and index them again."""
-        self._keys, self._xyz_sum, self._rgb_sum = self._keys[rows], self._xyz_sum[rows], self._rgb_sum[rows]
-        self._count, self._last_seen = self._count[rows], self._last_seen[rows]
-        self._size = rows.shape[0]
-        self._sorted_rows = np.argsort(self._keys)
+        """Keep only the voxel ``rows`` (sorted), moved to the front in their order (the arrays keep their
+        room for the next frame), and index them again."""
+        n = rows.shape[0]
+        for values in (self._keys, self._xyz_sum, self._rgb_sum, self._count, self._last_seen):
+            values[:n] = values[rows]
+        self._size = n
+        self._sorted_rows = np.argsort(self._keys[:n])
         self._sorted_keys = self._keys[self._sorted_rows]
 
     def _extract(self) -> PointCloud:

@@ -71,6 +71,26 @@ def test_voxel_hash_memory_is_bounded(sequence: list[RGBDFrame]) -> None:
     assert scene_map.num_voxels == 5000
 
 
+def test_voxel_hash_drops_the_least_recent_and_still_finds_its_voxels(sequence: list[RGBDFrame]) -> None:
+    """After the cap drops voxels, the last frame's are all kept, and the same frame again adds no voxel and
+    leaves every mean where it was (its voxels are found, not appended twice)."""
+    cap = 20000  # a frame holds about 18k voxels at 2 cm, the five about 24k
+    scene_map = SceneMap(SceneMapConfig(method="voxel_hash", voxel_size=0.02, max_voxels=cap))
+    for frame in sequence:
+        scene_map.integrate(frame)
+    alone = SceneMap(SceneMapConfig(method="voxel_hash", voxel_size=0.02))
+    alone.integrate(sequence[-1])
+    last = {tuple(k) for k in np.floor(alone.cloud().xyz / 0.02).astype(np.int64)}
+    kept = {tuple(k) for k in np.floor(scene_map.cloud().xyz / 0.02).astype(np.int64)}
+    assert last <= kept
+    before = scene_map.cloud().xyz.copy()
+    scene_map.mark()
+    scene_map.integrate(sequence[-1])
+    assert scene_map.growth_since_mark() == 0.0 and scene_map.num_voxels == cap
+    moved = np.linalg.norm(scene_map.cloud().xyz - before, axis=1)
+    assert np.percentile(moved, 99) < 0.01  # the running means take the same points again
+
+
 def _trajectory(n: int) -> list[np.ndarray]:
     """Camera poses on an arc around the table, always looking at its centre."""
     angles = np.linspace(-0.5, 0.5, n)
