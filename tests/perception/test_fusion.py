@@ -11,10 +11,12 @@ from scipy.spatial import cKDTree
 
 from perception import CameraIntrinsics, RGBDFrame
 from perception.convert import rgbd_frame_to_cloud
+from perception.geometry.depth_filter import denoised_frame
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.fusion import SceneMap, SceneMapConfig
 from perception.geometry.proposals import extract_proposals
 from perception.geometry.tracking import ObjectTracker, TrackerConfig
+from perception.geometry.voxel import voxel_downsample, voxel_keys
 from tests.perception._geometry_scenes import SynthBox, look_at, render_view, tabletop_boxes
 
 
@@ -69,6 +71,25 @@ def test_voxel_hash_memory_is_bounded(sequence: list[RGBDFrame]) -> None:
         scene_map.integrate(frame)
         assert scene_map.num_voxels <= 5000
     assert scene_map.num_voxels == 5000
+
+
+def test_voxel_hash_is_the_voxel_mean_of_every_frame_s_points(sequence: list[RGBDFrame]) -> None:
+    """Frame by frame, the map holds what one voxel average of all the frames' points at once gives: the same
+    voxels and, to float rounding, the same means."""
+    config = SceneMapConfig(method="voxel_hash", voxel_size=0.02)
+    scene_map = SceneMap(config)
+    points = []
+    for frame in sequence:
+        scene_map.integrate(frame)
+        frame = denoised_frame(frame, config.denoise)
+        valid = np.isfinite(frame.depth_m) & (frame.depth_m >= config.depth_min) & (frame.depth_m <= config.depth_max)
+        points.append(rgbd_frame_to_cloud(frame, world=True).xyz[valid.reshape(-1)])
+    want = voxel_downsample(np.concatenate(points), None, 0.02).points
+    got = scene_map.cloud().xyz
+    want_keys, got_keys = voxel_keys(want, 0.02), voxel_keys(got, 0.02)
+    want_order, got_order = np.argsort(want_keys), np.argsort(got_keys)
+    np.testing.assert_array_equal(got_keys[got_order], want_keys[want_order])
+    np.testing.assert_allclose(got[got_order], want[want_order], atol=1e-5)
 
 
 def test_voxel_hash_drops_the_least_recent_and_still_finds_its_voxels(sequence: list[RGBDFrame]) -> None:
