@@ -260,6 +260,15 @@ def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[keep], b[keep]
 
 
+def group_rows(group: np.ndarray, num: int) -> list[np.ndarray]:
+    """The rows of each group 0..num-1 (ascending within a group) of group indices (N,) int in [0, num): one
+    stable sort, where a mask per group is a pass over all N rows each."""
+    if num == 0:
+        return []
+    order = np.argsort(group, kind="stable")  # (N,)
+    return np.split(order, np.searchsorted(group[order], np.arange(1, num)))
+
+
 def group_bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-group minimum and maximum (num, D) of ``values`` (N, D), group index (N,) in [0, num); a group with
     no row gets +inf / -inf. Sorted reductions: ``np.minimum.at`` took several times as long."""

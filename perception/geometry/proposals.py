@@ -16,7 +16,14 @@ from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
 from perception.geometry.appearance import hsv_histogram
-from perception.geometry.clustering import DARK_SUM, ClusterConfig, chromaticity, cluster_points, group_bounds
+from perception.geometry.clustering import (
+    DARK_SUM,
+    ClusterConfig,
+    chromaticity,
+    cluster_points,
+    group_bounds,
+    group_rows,
+)
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box
 from perception.geometry.occlusion import ViewRays, hidden_between
@@ -425,8 +432,7 @@ def _core_width(points: np.ndarray, inverse: np.ndarray, k: int, slab: float = 0
     of the slab's larger horizontal extent, metres: a lamp's pole with pieces of its base at the foot is
     still thin along most of its height."""
     width = np.zeros(k)
-    order = np.argsort(inverse, kind="stable")
-    for c, rows in enumerate(np.split(order, np.searchsorted(inverse[order], np.arange(1, k)))):
+    for c, rows in enumerate(group_rows(inverse, k)):
         if rows.size == 0:
             continue
         level = np.floor(points[rows, 2] / slab).astype(np.int64)  # (M,)
@@ -477,12 +483,11 @@ def _drop_floating_fragments(
         return
     # Each thin cluster's rows, and the points in a narrow x window around it, come from sorted orders made
     # once: a mask over every point per cluster cost more than the rest of the step on a fused room.
-    by_cluster = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[by_cluster], np.arange(ids.size + 1))
+    rows_of = group_rows(inverse, ids.size)
     by_x = np.argsort(points[:, 0], kind="stable")
     sorted_x = points[by_x, 0]
     for k in thin:
-        rows = furniture[by_cluster[starts[k] : starts[k + 1]]]
+        rows = furniture[rows_of[k]]
         cluster = points[rows]
         if min(float(floor.signed_distance(cluster).min()) for floor in floors) <= rules.max_float:
             continue
@@ -510,9 +515,7 @@ def _attach_undersides(
     # Rows per furniture label, kept up to date as labels join: one mask over every point per candidate
     # was most of this step's time on a fused room.
     ids, inverse = np.unique(labels[below], return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[order], np.arange(ids.size + 1))
-    members = {int(label): below[order[starts[k] : starts[k + 1]]] for k, label in enumerate(ids)}
+    members = {int(label): below[rows] for label, rows in zip(ids, group_rows(inverse, ids.size), strict=True)}
     for i, plane in enumerate(seg.planes):
         if plane.kind != HORIZONTAL or plane.is_floor:
             continue

@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from perception.geometry import clustering
-from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds
+from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds, group_rows
 
 SPLIT = ClusterConfig()  # the default: colour split on
 PLAIN = ClusterConfig(max_chroma_step=0.0)
@@ -155,6 +155,16 @@ def test_group_bounds_equal_per_group_min_and_max_and_leave_empty_groups_infinit
             np.testing.assert_array_equal(hi[g], rows.max(axis=0))
         else:
             assert np.isinf(lo[g]).all() and np.isinf(hi[g]).all() and (lo[g] > hi[g]).all()
+
+
+def test_group_rows_equal_each_group_s_mask_and_keep_empty_groups() -> None:
+    group = np.random.default_rng(4).integers(0, 6, size=200)
+    group[group == 4] = 5  # group 4 has no row
+    rows = group_rows(group, 7)
+    assert len(rows) == 7
+    for g in range(7):
+        np.testing.assert_array_equal(rows[g], np.flatnonzero(group == g))
+    assert group_rows(np.empty(0, dtype=np.int64), 0) == []
 
 
 @pytest.mark.parametrize("budget", [1, 1500, 10**9])
