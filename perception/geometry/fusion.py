@@ -72,10 +72,9 @@ class SceneMap:
         self.num_frames = 0
         self._volume: o3d.t.geometry.VoxelBlockGrid | None = None
         # Voxel hash state. Rows in the order the voxels were first seen, in arrays with spare room so that
-        # a frame appends its new voxels rather than copying the map: each voxel's key, sums for the running
-        # means, and the frame it was last seen. Beside them, the keys sorted and the row of each.
+        # a frame appends its new voxels rather than copying the map: sums for the running means, and the
+        # frame each was last seen. Beside them, the voxels' keys sorted and the row of each.
         self._size = 0
-        self._keys = np.empty(0, dtype=np.int64)
         self._xyz_sum = np.empty((0, 3), dtype=np.float64)
         self._rgb_sum = np.empty((0, 3), dtype=np.float64)
         self._count = np.empty(0, dtype=np.int64)
@@ -171,7 +170,7 @@ class SceneMap:
         fresh = ~mapped
         start, stop = self._size, self._size + int(fresh.sum())
         self._reserve(stop)
-        self._keys[start:stop], self._count[start:stop] = keys[fresh], count[fresh]
+        self._count[start:stop] = count[fresh]
         self._xyz_sum[start:stop], self._rgb_sum[start:stop] = xyz[fresh], rgb[fresh]
         self._last_seen[start:stop] = self.num_frames
         self._sorted_keys = np.insert(self._sorted_keys, at[fresh], keys[fresh])
@@ -184,11 +183,10 @@ class SceneMap:
     def _reserve(self, size: int) -> None:
         """Room for ``size`` voxel rows: the arrays grow by half again (amortised appends), but not past
         ``max_voxels`` unless ``size`` needs it, so a capped map holds little spare room."""
-        capacity = self._keys.shape[0]
+        capacity = self._count.shape[0]
         if size <= capacity:
             return
         grow = max(size, min(capacity + capacity // 2, self.config.max_voxels), 1024) - capacity
-        self._keys = np.concatenate([self._keys, np.zeros(grow, dtype=np.int64)])
         self._xyz_sum = np.concatenate([self._xyz_sum, np.zeros((grow, 3))])
         self._rgb_sum = np.concatenate([self._rgb_sum, np.zeros((grow, 3))])
         self._count = np.concatenate([self._count, np.zeros(grow, dtype=np.int64)])
@@ -196,13 +194,16 @@ class SceneMap:
 
     def _keep(self, rows: np.ndarray) -> None:
         """Keep only the voxel ``rows`` (sorted), moved to the front in their order (the arrays keep their
-        room for the next frame), and index them again."""
+        room for the next frame); the sorted index keeps its order and takes their new rows."""
         n = rows.shape[0]
-        for values in (self._keys, self._xyz_sum, self._rgb_sum, self._count, self._last_seen):
+        for values in (self._xyz_sum, self._rgb_sum, self._count, self._last_seen):
             values[:n] = values[rows]
+        new_row = np.full(self._size, -1, dtype=np.int64)
+        new_row[rows] = np.arange(n)
+        moved = new_row[self._sorted_rows]  # (size,) each sorted key's new row, -1 where dropped
+        kept = moved >= 0
+        self._sorted_keys, self._sorted_rows = self._sorted_keys[kept], moved[kept]
         self._size = n
-        self._sorted_rows = np.argsort(self._keys[:n])
-        self._sorted_keys = self._keys[self._sorted_rows]
 
     def _extract(self) -> PointCloud:
         if self.config.method == TSDF:
