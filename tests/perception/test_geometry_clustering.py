@@ -167,23 +167,41 @@ def test_group_rows_equal_each_group_s_mask_and_keep_empty_groups() -> None:
     assert group_rows(np.empty(0, dtype=np.int64), 0) == []
 
 
-@pytest.mark.parametrize("budget", [1, 1500, 10**9])
-def test_clusters_cut_in_batches_get_the_labels_they_get_cut_one_at_a_time(
-    budget: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Six bottle-and-laptop pairs, 0.5 m apart (one DBSCAN cluster each, two colours), and a one-colour block.
-    rng = np.random.default_rng(6)
-    blocks = []
-    for k in range(6):
-        x = 0.5 * k
-        blocks += [_block((x, 0, 0), (x + 0.08, 0.08, 0.2), RED, rng, num=300 + 50 * k),
-                   _block((x + 0.09, 0, 0), (x + 0.3, 0.2, 0.02), BLUE, rng, num=400)]
-    points, colors = _cloud(*blocks, _block((0, 1, 0), (0.2, 1.2, 0.2), GREEN, rng))
-    monkeypatch.setattr(clustering, "_BATCH_POINTS", 1)  # every cluster alone
-    alone = cluster_points(points, SPLIT, colors)
-    monkeypatch.setattr(clustering, "_BATCH_POINTS", budget)
-    np.testing.assert_array_equal(cluster_points(points, SPLIT, colors), alone)
-    assert len(_sizes(alone)) == 13
+@pytest.mark.parametrize("min_points", [1, 3, 6, 12])
+def test_dbscan_gives_open3ds_clusters_border_points_and_noise(min_points: int) -> None:
+    # Dense blobs, a sparse haze between them (border points and noise at min_points > 1) and two blobs
+    # bridged by a thin line of points, whose ends are border points of both.
+    import open3d as o3d
+
+    rng = np.random.default_rng(min_points)
+    blobs = [rng.normal(centre, 0.03, (300, 3)) for centre in ((0, 0, 0), (0.4, 0, 0), (0, 0.5, 0.2))]
+    haze = rng.uniform(-0.2, 0.6, (400, 3))
+    bridge = np.stack([np.linspace(0.08, 0.32, 9), np.zeros(9), np.zeros(9)], axis=1)
+    points = rng.permutation(np.vstack([*blobs, haze, bridge])).astype(np.float32)
+    eps = 0.045
+    legacy = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
+    theirs = np.asarray(legacy.cluster_dbscan(eps, min_points), dtype=np.int64)
+    ours = clustering.dbscan(*clustering.neighbour_pairs(points, eps), points.shape[0], min_points)
+    rank = np.unique(ours, return_inverse=True)[1]  # noise first, then the clusters in their order
+    np.testing.assert_array_equal(rank, np.unique(theirs, return_inverse=True)[1])
+    assert (theirs < 0).any() == (min_points > 1)
+
+
+@pytest.mark.parametrize("b_first", [False, True])
+def test_a_border_point_between_two_clusters_joins_the_one_open3d_reaches_first(b_first: bool) -> None:
+    # Two lines of points 1 cm apart (every point core at min_points 4) and one point 4 cm from the end of
+    # each: within reach of both, with two neighbours it is a border point of both clusters.
+    import open3d as o3d
+
+    line_a = np.stack([np.linspace(-0.3, 0.0, 31), np.zeros(31), np.zeros(31)], axis=1)
+    line_b = line_a + np.array([0.38, 0.0, 0.0])
+    lines = (line_b, line_a) if b_first else (line_a, line_b)
+    points = np.vstack([[[0.04, 0.0, 0.0]], *lines]).astype(np.float32)  # the border point is row 0
+    legacy = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(points.astype(np.float64)))
+    theirs = np.asarray(legacy.cluster_dbscan(0.045, 4), dtype=np.int64)
+    ours = clustering.dbscan(*clustering.neighbour_pairs(points, 0.045), points.shape[0], 4)
+    np.testing.assert_array_equal(np.unique(ours, return_inverse=True)[1], np.unique(theirs, return_inverse=True)[1])
+    assert ours[0] == ours[1]  # the cluster whose lowest row comes first
 
 
 @settings(max_examples=200, deadline=None, database=None, derandomize=True)
