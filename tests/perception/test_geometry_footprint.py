@@ -1,12 +1,15 @@
-"""Gravity-aligned boxes: the minimum-area footprint rectangle recovers rotated boxes."""
+"""Gravity-aligned boxes: the minimum-area footprint rectangle recovers rotated boxes, and the hull's
+pre-filter keeps every hull vertex."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import ConvexHull, QhullError
 
 from perception import Box3D
+from perception.geometry import footprint
 from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
 
 
@@ -52,3 +55,28 @@ def test_a_known_yaw_gives_the_searched_box_and_fits_new_points() -> None:
     np.testing.assert_array_equal(given_yaw.size, searched.size)
     grown = np.concatenate([points, [[2.0, 0.0, 0.0]]])  # a point added since: the extents follow it
     assert gravity_aligned_box(grown, outline, yaw=searched.yaw).contains(grown, margin=1e-6).all()
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(st.integers(64, 3000), st.sampled_from(["disk", "grid", "line", "square"]), st.integers(0, 2**16))
+def test_the_octagon_filter_keeps_every_hull_vertex(num: int, shape: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    if shape == "disk":
+        angle, radius = rng.uniform(0, 2 * np.pi, num), np.sqrt(rng.uniform(0, 1, num))
+        xy = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    elif shape == "grid":  # voxel centroids: many points share an extreme coordinate
+        xy = rng.integers(0, 12, (num, 2)).astype(np.float64) * 0.02
+    elif shape == "line":
+        xy = np.outer(rng.uniform(0, 1, num), [0.6, 0.8])
+    else:
+        xy = rng.uniform(-1, 1, (num, 2)) @ np.array([[0.8, -0.6], [0.6, 0.8]])
+    kept = footprint._outside_octagon(xy)
+    try:
+        vertices = xy[ConvexHull(xy).vertices]
+    except QhullError:  # all on a line: the rectangle search falls back to every point
+        length = np.ptp(xy @ np.array([0.6, 0.8]))
+        np.testing.assert_allclose(np.sort(min_area_rectangle(xy)[1]), [0.0, length], atol=1e-9)
+        return
+    assert {tuple(v) for v in vertices} <= {tuple(p) for p in kept}
+    if shape == "disk":
+        assert len(kept) < 0.5 * num  # the filter's point: most of a dense footprint is inside
