@@ -61,16 +61,34 @@ def cluster_points(
         return np.full(num, -1, dtype=np.int64)
     i, j = neighbour_pairs(points, config.eps)
     labels = dbscan(i, j, num, config.min_points)
-    if colors is not None and config.max_chroma_step > 0:
-        return split_by_color(points, colors, labels, (i, j), config.eps, config.max_chroma_step,
-                              config.min_cluster_size)
-    return relabel(labels, config.min_cluster_size)
+    if colors is None or config.max_chroma_step <= 0:
+        return relabel(labels, config.min_cluster_size)
+    mixed = color_mixed_rows(colors, labels, config.max_chroma_step, config.min_cluster_size)
+    # The split needs only the pairs among those rows: rebinding frees the others before it builds its graph,
+    # which would otherwise be a frame's peak of memory.
+    i, j = pairs_among(i, j, mixed, num)
+    return split_by_color(points, colors, labels, mixed, (i, j), config.eps, config.max_chroma_step,
+                          config.min_cluster_size)
 
 
 def neighbour_pairs(points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows i < j (P,) int32 each of every pair of points (V, 3) at most ``radius`` metres apart."""
     pairs = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
-    return pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
+    i = pairs[:, 0].astype(np.int32)
+    pairs = pairs[:, 1].astype(np.int32)  # rebound: the (P, 2) int64 array is freed before the result is returned
+    return i, pairs
+
+
+def pairs_among(i: np.ndarray, j: np.ndarray, rows: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i, j) (P,) of rows of ``num`` points whose both ends are among ``rows`` (M,), as indices into
+    ``rows`` (int32 each)."""
+    local = np.full(num, -1, dtype=np.int32)  # (num,) index in ``rows``, -1 elsewhere
+    local[rows] = np.arange(rows.size, dtype=np.int32)
+    i = local[i]
+    keep = i >= 0
+    j = local[j]
+    keep &= j >= 0
+    return i[keep], j[keep]
 
 
 def dbscan(i: np.ndarray, j: np.ndarray, num: int, min_points: int) -> np.ndarray:
@@ -85,7 +103,9 @@ def dbscan(i: np.ndarray, j: np.ndarray, num: int, min_points: int) -> np.ndarra
     degree = np.bincount(i, minlength=num) + np.bincount(j, minlength=num)  # (num,)
     core = degree + 1 >= min_points
     linked = core[i] & core[j]
-    component = _components(i[linked], j[linked], num)  # (num,) by lowest node: lowest core point first
+    # (num,) by lowest node: lowest core point first. All pairs linked is the usual case: no copy of them.
+    component = _components(i, j, num) if linked.all() else _components(i[linked], j[linked], num)
+    del linked
     labels = np.where(core, component, -1)
     to_j, to_i = core[i] & ~core[j], core[j] & ~core[i]  # pairs from a core point to a border point
     if to_j.any() or to_i.any():
@@ -105,48 +125,52 @@ def chromaticity(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rgb / np.maximum(total, 1.0)[:, None], total
 
 
+def color_mixed_rows(colors: np.ndarray, labels: np.ndarray, max_step: float, min_size: int) -> np.ndarray:
+    """(M,) rows of the clusters of ``labels`` (V,) whose colours (V, 3) uint8 may hold an edge to cut.
+
+    A cluster too small to keep is dropped whole anyway, and one whose bright chromaticities lie in a box no
+    wider than ``max_step`` (a LiDAR cloud's grey, most single objects) has no edge: both skip the split's
+    graph, which is most of its cost."""
+    num = int(labels.max(initial=-1)) + 1
+    clustered = np.flatnonzero(labels >= 0)
+    chroma, total = chromaticity(colors[clustered])  # (C, 3), (C,)
+    bright = total >= DARK_SUM
+    lo, hi = group_bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
+    spread = np.linalg.norm(np.where(hi >= lo, hi - lo, 0.0), axis=1)  # (num,) 0 with no bright point
+    cuttable = (spread > max_step) & (np.bincount(labels[clustered], minlength=num) >= min_size)
+    return clustered[cuttable[labels[clustered]]]
+
+
 def split_by_color(
     points: np.ndarray,
     colors: np.ndarray,
     labels: np.ndarray,
+    mixed: np.ndarray,
     pairs: tuple[np.ndarray, np.ndarray],
     radius: float,
     max_step: float,
     min_size: int,
 ) -> np.ndarray:
-    """(V,) int64 labels: each cluster of ``labels`` cut where neighbouring colours jump.
+    """(V,) int64 labels: the clusters of ``labels`` with rows ``mixed`` (M,) (``color_mixed_rows``) cut where
+    neighbouring colours jump.
 
-    Neighbours (``pairs`` (P,) rows each, points (V, 3) within ``radius`` metres) in the same cluster stay
-    linked when their chromaticities (rgb / (r + g + b), which shading does not change) differ by at most
-    ``max_step``, or when either is too dark to tell (r + g + b below ``DARK_SUM``). Two parts of one cluster
-    then join again when their mean colours are within a step (one object's pieces that only a band of
-    blended colour kept apart), or when each holds the other's horizontal centre: one object's parts of
-    another colour (a plant's foliage over its pot, a book's pages between its covers) are nested so, two
-    objects standing side by side are not. Parts are renumbered like ``relabel``; noise (-1) stays noise.
+    Neighbours (``pairs`` (P,) indices into ``mixed`` each, points (V, 3) within ``radius`` metres) in the
+    same cluster stay linked when their chromaticities (rgb / (r + g + b), which shading does not change)
+    differ by at most ``max_step``, or when either is too dark to tell (r + g + b below ``DARK_SUM``). Two
+    parts of one cluster then join again when their mean colours are within a step (one object's pieces that
+    only a band of blended colour kept apart), or when each holds the other's horizontal centre: one object's
+    parts of another colour (a plant's foliage over its pot, a book's pages between its covers) are nested
+    so, two objects standing side by side are not. Parts are renumbered like ``relabel``; noise (-1) stays
+    noise.
     """
-    num = int(labels.max(initial=-1)) + 1
-    clustered = np.flatnonzero(labels >= 0)
-    chroma, total = chromaticity(colors[clustered])  # (C, 3), (C,)
-    # A cluster too small to keep is dropped whole anyway, and one whose bright chromaticities lie in a box
-    # no wider than a step (a LiDAR cloud's grey, most single objects) has no edge to cut: both skip the
-    # graph, which is most of the cost.
-    bright = total >= DARK_SUM
-    lo, hi = group_bounds(chroma[bright], labels[clustered[bright]], num)  # (num, 3) each
-    spread = np.linalg.norm(np.where(hi >= lo, hi - lo, 0.0), axis=1)  # (num,) 0 with no bright point
-    cuttable = (spread > max_step) & (np.bincount(labels[clustered], minlength=num) >= min_size)
-    keep = cuttable[labels[clustered]]
-    mixed, total, chroma = clustered[keep], total[keep], chroma[keep]  # (M,) rows, (M,), (M, 3)
     out = labels.copy()
     if mixed.size == 0:
         return relabel(out, min_size)
-    local = np.full(labels.shape[0], -1, dtype=np.int32)  # (V,) row in ``mixed``, -1 elsewhere
-    local[mixed] = np.arange(mixed.size, dtype=np.int32)
-    i, j = local[pairs[0]], local[pairs[1]]  # (P,) each
-    inside = (i >= 0) & (j >= 0)
+    chroma, total = chromaticity(colors[mixed])  # (M, 3), (M,)
     cluster = labels[mixed]  # (M,)
-    part = _color_parts(chroma, total, cluster, i[inside], j[inside], max_step)
+    part = _color_parts(chroma, total, cluster, pairs[0], pairs[1], max_step)
     part = _join_parts(points[mixed], chroma, total >= DARK_SUM, part, cluster, max_step, radius)
-    out[mixed] = num + part  # parts take labels past every uncut cluster's
+    out[mixed] = int(labels.max()) + 1 + part  # parts take labels past every uncut cluster's
     return relabel(out, min_size)
 
 
