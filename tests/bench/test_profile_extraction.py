@@ -15,4 +15,4 @@ def test_a_short_drive_reports_each_step(capsys: pytest.CaptureFixture[str]) -> 
     assert set(rows) == {label.strip() for label, _, _ in STEPS}
     assert float(rows["whole extraction"][0]) > 0  # the steps were found in the profile by their names
     assert float(rows["clustering and proposal rules"][0]) > 0
-    assert float(rows["DBSCAN (open3d)"][0]) > 0
+    assert float(rows["neighbour pairs (cKDTree)"][0]) > 0
