@@ -1,8 +1,8 @@
 """Euclidean / DBSCAN clustering of points into object candidates, cut at colour edges.
 
 DBSCAN runs on one list of neighbour pairs (scipy's cKDTree) rather than open3d's ``cluster_dbscan``: the
-colour split needs the same pairs, and one search for both took about half the time of open3d's DBSCAN
-plus the split's own search. The labels are open3d's (the tests compare them).
+colour split needs the same pairs, so one search serves both where open3d's DBSCAN and the split each
+searched. The labels are open3d's (the tests compare them).
 """
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ def cluster_points(
 
 def neighbour_pairs(points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows i < j (P,) int32 each of every pair of points (V, 3) at most ``radius`` metres apart."""
-    pairs = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
-    i = pairs[:, 0].astype(np.int32)
-    pairs = pairs[:, 1].astype(np.int32)  # rebound: the (P, 2) int64 array is freed before the result is returned
-    return i, pairs
+    found = cKDTree(points, balanced_tree=False, compact_nodes=False).query_pairs(radius, output_type="ndarray")
+    i, j = found[:, 0].astype(np.int32), found[:, 1].astype(np.int32)
+    del found  # (P, 2) int64: twice the pairs' size, freed before the caller goes on
+    return i, j
 
 
 def pairs_among(i: np.ndarray, j: np.ndarray, rows: np.ndarray, num: int) -> tuple[np.ndarray, np.ndarray]:
