@@ -17,7 +17,7 @@ import open3d as o3d
 from perception.convert import rgbd_frame_to_cloud
 from perception.geometry.depth_filter import DepthDenoiseConfig, denoised_frame
 from perception.geometry.errors import GeometryConfigError
-from perception.geometry.voxel import voxel_downsample, voxel_keys
+from perception.geometry.voxel import voxel_downsample
 from perception.point_cloud import PointCloud
 from perception.rgbd_frame import RGBDFrame
 
@@ -144,18 +144,16 @@ class SceneMap:
         cfg = self.config
         depth = frame.depth_m
         valid = np.isfinite(depth) & (depth >= cfg.depth_min) & (depth <= cfg.depth_max)
-        world = rgbd_frame_to_cloud(frame, world=True).select(valid.reshape(-1))
-        if len(world) == 0:
+        if not valid.any():
             return
-        grid = voxel_downsample(world.xyz, world.rgb, cfg.voxel_size)  # one row per voxel of this frame
+        world = rgbd_frame_to_cloud(frame, world=True)
+        # One row per voxel of this frame, keyed by its points' voxel (not its centroid's, which can round
+        # onto the next voxel's face).
+        grid = voxel_downsample(world.xyz, world.rgb, cfg.voxel_size, valid=valid.reshape(-1))
         assert grid.colors is not None
-        # A centroid rounded onto its voxel's upper face keys the next voxel, so the frame's keys are made
-        # unique again and summed per key.
-        keys, row = np.unique(voxel_keys(grid.points, cfg.voxel_size), return_inverse=True)  # (F,), (G,)
-        counts = grid.counts.astype(np.float64)
-        xyz = np.stack([np.bincount(row, grid.points[:, a] * counts, keys.size) for a in range(3)], axis=1)
-        rgb = np.stack([np.bincount(row, grid.colors[:, a] * counts, keys.size) for a in range(3)], axis=1)
-        count = np.bincount(row, grid.counts, keys.size).astype(np.int64)  # (F,)
+        keys, count = grid.keys, grid.counts  # (F,) each
+        weight = count.astype(np.float64)[:, None]
+        xyz, rgb = grid.points * weight, grid.colors * weight  # (F, 3) sums
         # Voxels already mapped are found in the sorted keys and added to in place; new ones are appended, and
         # only the two sorted index arrays take an insertion. Sorting the whole map with the frame again
         # (np.unique) and copying every array of the map was most of a frame's fusion time.

@@ -25,6 +25,9 @@ class VoxelGrid:
     """(V, 3) uint8 mean colour of each voxel, or None when the input had none."""
     counts: np.ndarray
     """(V,) int64 number of input points in each voxel."""
+    keys: np.ndarray
+    """(V,) int64 packed key (``voxel_keys``) of each voxel, ascending: a voxel's identity, which its centroid's
+    key need not be (a centroid rounded onto the voxel's upper face keys the next one)."""
     point_to_voxel: np.ndarray
     """(N,) int32 voxel row of each input point (-1 for rows left out by ``valid``). int32 rather than int64:
     it is held through a frame's whole proposal step, and half its size keeps that step's peak down."""
@@ -46,19 +49,20 @@ def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
     return keys
 
 
-def _group_index(order: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """(N,) int32 rank of each key among the distinct keys: ``np.unique``'s inverse, from the keys' sort
-    ``order`` (N,) and the sorted keys ``ranks`` (N,), which is overwritten. Built with less than half the
-    peak memory of ``np.unique`` (a flag per row and a scatter into int32), which is most of a frame's
-    budget."""
+def _group_index(order: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) int32 rank of each key among the distinct keys (``np.unique``'s inverse) and those distinct keys
+    (G,) int64, ascending, from the keys' sort ``order`` (N,) and the sorted keys ``ranks`` (N,), which is
+    overwritten. Built with less than half the peak memory of ``np.unique`` (a flag per row and a scatter into
+    int32), which is most of a frame's budget."""
     first = np.empty(ranks.shape[0], dtype=bool)  # (N,) where a new key starts, in sorted order
     first[:1] = True
     np.not_equal(ranks[1:], ranks[:-1], out=first[1:])
+    distinct = ranks[first]  # (G,)
     np.cumsum(first, out=ranks)  # each sorted row's group, in the sorted keys' buffer
     ranks -= 1
     inverse = np.empty(ranks.shape[0], dtype=np.int32)
     inverse[order] = ranks
-    return inverse
+    return inverse, distinct
 
 
 def voxel_downsample(
@@ -79,7 +83,7 @@ def voxel_downsample(
     order = np.argsort(keys)  # (N,)
     ranks = keys[order]
     del keys  # freed before the inverse is allocated: two (N,) int64 arrays and an int32 live at once
-    inverse = _group_index(order, ranks)
+    inverse, distinct = _group_index(order, ranks)
     del order, ranks
     groups = inverse.astype(np.int64)  # bincount counts intp: one cast here rather than one per call
     counts = np.bincount(groups)
@@ -100,4 +104,4 @@ def voxel_downsample(
     if dropped:
         inverse -= 1
     return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[first:].astype(np.int64),
-                     point_to_voxel=inverse)
+                     keys=distinct[first:], point_to_voxel=inverse)

@@ -31,6 +31,7 @@ def test_voxel_downsample_matches_its_definition(points: np.ndarray, voxel_size:
     inverse, counts, means, rgb = _reference(points, colors, voxel_size)
     # Voxels are sorted by packed key, which orders cells as np.unique(axis=0) does (x, then y, then z).
     assert np.array_equal(grid.point_to_voxel, inverse) and np.array_equal(grid.counts, counts)
+    assert np.array_equal(grid.keys, np.unique(voxel_keys(points, voxel_size)))  # each voxel's points' key
     np.testing.assert_allclose(grid.points, means, atol=1e-5)
     assert grid.colors is not None and np.array_equal(grid.colors, rgb.astype(np.uint8))
 
@@ -49,6 +50,7 @@ def test_rows_left_out_by_the_valid_mask_belong_to_no_voxel(points: np.ndarray, 
     assert np.array_equal(grid.point_to_voxel[~valid], np.full((~valid).sum(), -1))
     assert np.array_equal(grid.point_to_voxel[valid], kept.point_to_voxel)
     assert np.array_equal(grid.points, kept.points) and np.array_equal(grid.counts, kept.counts)
+    assert np.array_equal(grid.keys, kept.keys)
     assert grid.colors is not None and kept.colors is not None and np.array_equal(grid.colors, kept.colors)
 
 
