@@ -158,20 +158,27 @@ class IncrementalExtractor:
                 pre.point_to_voxel[rows[mapped]] = cut.cloud.point_to_voxel[mapped] + len(pre)
                 offset = int(labels.max(initial=-1)) + 1
                 labels = np.concatenate([labels, np.where(cut_labels >= 0, cut_labels + offset, -1)])
-                return self._regional(cloud, _stacked(pre, cut.cloud), labels, cells, counts, rows, len(pre))
+                return self._regional(cloud, _stacked(pre, cut.cloud), labels, cells, counts, rows, len(pre),
+                                      _yaws(cut.proposals))
             # A proposal was cut short by the region's border: take in the cells it reached and cut again.
             region = np.union1d(region, _grown(np.unique(cut_cell[np.isin(cut.point_label, short)]),
                                                self.config.margin_cells))
         return self._full(cloud, (cells, counts))
 
     def _regional(self, cloud: PointCloud, pre: PreprocessedCloud, labels: np.ndarray, cells: np.ndarray,
-                  counts: np.ndarray, rows: np.ndarray, num_kept: int) -> GeometryResult:
+                  counts: np.ndarray, rows: np.ndarray, num_kept: int,
+                  cut_yaws: np.ndarray | None = None) -> GeometryResult:
         """The result from the kept rows (the first ``num_kept`` of ``pre``, labelled with their old proposal
-        rows) and the newly cut ones after them."""
+        rows) and the newly cut ones after them, labelled past the kept ones with the rows of the cut's
+        proposals, whose yaws are ``cut_yaws`` (the same outlines: no rectangle search again)."""
         assert self._state is not None
-        known = np.full(int(labels.max(initial=-1)) + 1, np.nan)  # (K,) yaw of each unchanged proposal
+        known = np.full(int(labels.max(initial=-1)) + 1, np.nan)  # (K,) yaw of each proposal already boxed
         kept = np.unique(labels[:num_kept][labels[:num_kept] >= 0])
         known[kept] = self._state.yaws[kept]
+        if cut_yaws is not None:
+            first = int(labels[:num_kept].max(initial=-1)) + 1  # the cut's labels start here
+            new = np.unique(labels[num_kept:][labels[num_kept:] >= 0])
+            known[new] = cut_yaws[new - first]
         proposals, labels = describe_clusters(cloud, pre, labels, self.geometry.proposals, known)
         self.num_regional += 1
         self.region_fraction = rows.size / max(len(cloud), 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from perception import PointCloud
-from perception.geometry import footprint
+from perception.geometry import footprint, incremental
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.incremental import IncrementalConfig, IncrementalExtractor
 from perception.geometry.proposals import GeometryResult, extract_proposals
@@ -48,6 +48,37 @@ def test_an_object_that_appears_is_cut_from_its_region_and_the_rest_is_kept() ->
     assert any(np.linalg.norm(p.aabb.center[:2] - NEW_BOX.center[:2]) < 0.03 for p in result.proposals)
     _assert_rows_of(result, after)
     assert result.planes is first.planes  # scene context comes from the whole-map calls
+
+
+def test_a_new_proposal_is_boxed_with_the_yaw_its_cut_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cut's own proposals searched each new outline's rectangle; the result's boxes reuse those yaws, so
+    # every rectangle searched during the call was searched inside the cut.
+    extractor = IncrementalExtractor()
+    extractor.extract(_map(tabletop_boxes()))
+    searched: list[str] = []
+    search, cut = footprint.min_area_rectangle, incremental.extract_proposals
+
+    def counted(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        searched.append("outside")
+        return search(points)
+
+    def cut_counted(*args: object, **kwargs: object) -> GeometryResult:
+        start = len(searched)
+        result = cut(*args, **kwargs)  # type: ignore[arg-type]
+        searched[start:] = ["cut"] * (len(searched) - start)
+        return result
+
+    monkeypatch.setattr(footprint, "min_area_rectangle", counted)
+    monkeypatch.setattr(incremental, "extract_proposals", cut_counted)
+    after = _map([*tabletop_boxes(), NEW_BOX])
+    result = extractor.extract(after)
+    assert extractor.num_regional == 1
+    assert "cut" in searched and "outside" not in searched
+    monkeypatch.undo()
+    new_box = next(p for p in result.proposals if np.linalg.norm(p.aabb.center[:2] - NEW_BOX.center[:2]) < 0.03)
+    searched_box = next(p for p in extract_proposals(after).proposals
+                        if np.linalg.norm(p.aabb.center[:2] - NEW_BOX.center[:2]) < 0.03)
+    assert new_box.obb.yaw == pytest.approx(searched_box.obb.yaw, abs=1e-9)
 
 
 def test_a_proposal_in_the_margin_of_a_change_is_kept_whole() -> None:
