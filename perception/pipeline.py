@@ -13,6 +13,7 @@ camera encoder is configured (``camera``), the camera ViT's patch tokens lifted 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,10 +101,16 @@ class PerceptionResult:
     """Removed floor, wall and support patches (scene context)."""
     cloud: PointCloud
     """The preprocessed (downsampled) cloud, normals in ``fields["normal"]``; world frame for frames."""
-    tokens: SpatialTokens
-    """(N, 6) voxel-centroid tokens [rgb / 255, normal] of ``cloud``, one batch."""
     image_tokens: SpatialTokens | None = None
     """(K, D) lifted camera patch tokens of the frames, one batch, when a camera encoder is configured."""
+    token_config: TokenConfig = field(default_factory=TokenConfig)
+    """How ``tokens`` are cut from ``cloud``."""
+
+    @functools.cached_property
+    def tokens(self) -> SpatialTokens:
+        """(N, 6) voxel-centroid tokens [rgb / 255, normal] of ``cloud``, one batch. Made on first use: a live
+        map's updates and a bag's replay publish proposals, and most results are never read by a model."""
+        return voxel_tokens(self.cloud, self.token_config)
 
 
 class ScenePerception:
@@ -195,8 +202,8 @@ class ScenePerception:
             proposals=geometry.proposals,
             planes=geometry.planes,
             cloud=cloud,
-            tokens=voxel_tokens(cloud, self.config.tokens),
             image_tokens=image_tokens,
+            token_config=self.config.tokens,
         )
 
 

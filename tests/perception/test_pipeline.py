@@ -84,6 +84,10 @@ def test_from_frames_fuses_views_and_update_keeps_ids() -> None:
     for frame in frames:
         ids.append(_ids_by_instance(perception.update(frame)))
     assert ids[-1].keys() == {1, 2, 3}
+    live = perception.update(frames[-1])
+    assert "tokens" not in vars(live)  # not made until something reads them
+    want = voxel_tokens(live.cloud, config.tokens)
+    assert torch.equal(live.tokens.pos, want.pos) and torch.equal(live.tokens.features, want.features)
     for earlier in ids:
         assert all(ids[-1][k] == v for k, v in earlier.items())
 
