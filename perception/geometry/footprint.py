@@ -71,13 +71,17 @@ def gravity_aligned_box(points: np.ndarray, outline: np.ndarray | None = None, y
     (the convex hull is the costly part); the box is then fitted to all ``points`` at that yaw. ``yaw``
     (radians), when the same outline gave it before, skips the rectangle search.
     """
+    z_lo, z_hi = float(points[:, 2].min()), float(points[:, 2].max())
     if yaw is None:
-        _, _, yaw = min_area_rectangle((points if outline is None else outline)[:, :2].astype(np.float64))
+        if outline is None:
+            # The rectangle searched over the points' own hull is their footprint: no second pass over them.
+            center, size, yaw = min_area_rectangle(points[:, :2].astype(np.float64))
+            return Box3D(center=np.append(center, (z_lo + z_hi) / 2), size=np.append(size, z_hi - z_lo), yaw=yaw)
+        _, _, yaw = min_area_rectangle(outline[:, :2].astype(np.float64))
     c, s = np.cos(yaw), np.sin(yaw)
     local = points[:, :2].astype(np.float64) @ np.array([[c, -s], [s, c]])  # (M, 2) in the box's axes
     lo, hi = local.min(axis=0), local.max(axis=0)
     cu, cv = (lo + hi) / 2
-    z_lo, z_hi = float(points[:, 2].min()), float(points[:, 2].max())
     return Box3D(
         center=np.array([cu * c - cv * s, cu * s + cv * c, (z_lo + z_hi) / 2]),
         size=np.array([hi[0] - lo[0], hi[1] - lo[1], z_hi - z_lo]),
