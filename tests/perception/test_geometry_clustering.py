@@ -169,8 +169,9 @@ def test_group_rows_equal_each_group_s_mask_and_keep_empty_groups() -> None:
 
 @pytest.mark.parametrize("min_points", [1, 3, 6, 12])
 def test_dbscan_gives_open3ds_clusters_border_points_and_noise(min_points: int) -> None:
-    # Dense blobs, a sparse haze between them (border points and noise at min_points > 1) and two blobs
-    # bridged by a thin line of points, whose ends are border points of both.
+    # Dense blobs, a sparse haze between them (border points and noise at min_points > 1) and a thin line of
+    # points between two blobs (core, joining them, at low min_points; border points or noise at high ones).
+    # The contest for a border point between two clusters has a test of its own, below.
     import open3d as o3d
 
     rng = np.random.default_rng(min_points)
