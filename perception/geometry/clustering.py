@@ -107,6 +107,8 @@ def dbscan(i: np.ndarray, j: np.ndarray, num: int, min_points: int) -> np.ndarra
     component = _components(i, j, num) if linked.all() else _components(i[linked], j[linked], num)
     del linked
     labels = np.where(core, component, -1)
+    if core.all():  # no border point to place
+        return labels
     to_j, to_i = core[i] & ~core[j], core[j] & ~core[i]  # pairs from a core point to a border point
     if to_j.any() or to_i.any():
         border = np.concatenate([j[to_j], i[to_i]])  # (B,)
