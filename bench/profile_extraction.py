@@ -13,6 +13,8 @@ import argparse
 import cProfile
 import pstats
 
+from ros_nodes.blas_threads import default_blas_threads
+
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("whole extraction", "incremental.py", "extract"),
     ("  voxel downsample", "preprocess.py", "downsample"),
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=3, help="bag drive seed (3: the replay bench's)")
     parser.add_argument("--seconds", type=float, default=60.0, help="drive length, seconds")
     args = parser.parse_args(argv)
+    default_blas_threads()  # as the ground3d command does, before numpy is imported
 
     from bench.cases_map import _drive
     from perception.geometry.depth_filter import DepthDenoiseConfig

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ros_nodes.blas_threads import default_blas_threads
+
 
 def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None) -> int:
     """Init rclpy with ``argv`` (plus the default params file), build the nodes, spin each on its own thread
@@ -47,18 +49,21 @@ def run_nodes(factories: list[Callable[[], Any]], argv: list[str] | None = None)
 
 
 def perception_node() -> None:
+    default_blas_threads()  # before the node's modules import numpy
     from ros_nodes.perception_node import PerceptionNode
 
     sys.exit(run_nodes([PerceptionNode]))
 
 
 def grounding_node() -> None:
+    default_blas_threads()  # before the node's modules import numpy
     from ros_nodes.grounding_node import GroundingNode
 
     sys.exit(run_nodes([GroundingNode]))
 
 
 def sim_node() -> None:
+    default_blas_threads()  # before the node's modules import numpy
     from ros_nodes.sim_node import SimNode
 
     sys.exit(run_nodes([SimNode]))

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ros_nodes.blas_threads import default_blas_threads
+
 SUBCOMMANDS: dict[str, str] = {
     "demo": "build a sim scene, run perception and grounding on it, answer example queries",
     "sim": "generate a dataset, a bag or a preview picture from the simulator",
@@ -43,6 +45,7 @@ def _module(name: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen subcommand; returns the process exit code."""
+    default_blas_threads()  # before a subcommand imports numpy
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(chosen if chosen in SUBCOMMANDS else None)
