@@ -113,6 +113,16 @@ class PerceptionResult:
         return voxel_tokens(self.cloud, self.token_config)
 
 
+@dataclass
+class MapSnapshot:
+    """The live map when its proposals were due: what ``ScenePerception.perceive`` works on."""
+
+    cloud: PointCloud
+    """(N,) the fused map, world frame; its own arrays, which later frames do not change."""
+    image_tokens: SpatialTokens | None
+    """The last views' lifted camera tokens, one batch, when a camera encoder is configured."""
+
+
 class ScenePerception:
     """The entry point. Holds the map and tracker of the live ``update`` path; the one-shot paths keep none."""
 
@@ -123,9 +133,12 @@ class ScenePerception:
         self.extractor = IncrementalExtractor(self.config.geometry, self.config.incremental)
         self._encoder: CameraEncoder | None = None
         self._last: PerceptionResult | None = None
+        self._snapshots = 0
+        """Maps ``integrate`` has returned for ``perceive`` since the last reset."""
         self._image_tokens: list[SpatialTokens] = []
         self.extraction_s = 0.0
-        """Wall seconds ``update`` has spent in proposal extractions (with id tracking) since the last reset."""
+        """Wall seconds ``update`` (``perceive``) has spent in proposal extractions (with id tracking) since the
+        last reset."""
 
     def from_cloud(self, cloud: PointCloud | Any, viewpoint: np.ndarray | None = None) -> PerceptionResult:
         """Proposals and tokens of one cloud: a ``PointCloud`` or a PointCloud2-like message (z up).
@@ -154,28 +167,51 @@ class ScenePerception:
     def update(self, frame: RGBDFrame) -> PerceptionResult:
         """Integrate one frame into the live map; every ``proposal_every`` frames, once the map has grown by
         ``min_map_growth``, recompute the proposals where the map changed (``incremental``) and carry object
-        ids over by the tracker. Returns the latest result (the previous one when nothing was recomputed)."""
+        ids over by the tracker. Returns the latest result (the previous one when nothing was recomputed).
+        ``integrate`` then ``perceive`` of what it returns, in one call."""
+        snapshot = self.integrate(frame)
+        if snapshot is None and self._last is None:  # the extractions so far raised: this frame tries again
+            snapshot = self._snapshot()
+        if snapshot is None:
+            assert self._last is not None
+            return self._last
+        return self.perceive(snapshot)
+
+    def integrate(self, frame: RGBDFrame) -> MapSnapshot | None:
+        """The first half of ``update``: fuse one frame into the live map. Returns the map as it is now when
+        its proposals are due (the first frame's always), for ``perceive``; None otherwise."""
         self.map.integrate(frame)
         if self.config.camera is not None:
             self._image_tokens = [*self._image_tokens[-31:], self._lift(frame)]  # the last 32 views
-        if self._last is not None and (
+        if self._snapshots and (
             (self.map.num_frames - 1) % self.config.proposal_every
             or self.map.growth_since_mark() < self.config.min_map_growth
         ):
-            return self._last
-        self.map.mark()
-        cloud = self.map.cloud()
+            return None
+        return self._snapshot()
+
+    def perceive(self, snapshot: MapSnapshot) -> PerceptionResult:
+        """The second half of ``update``: the proposals of a map ``integrate`` returned, cut again where it
+        changed since the last one, with ids carried over by the tracker. Snapshots go in the order
+        ``integrate`` gave them. It reads nothing of the live map, so it may run on another thread while
+        ``integrate`` fuses the next frames (``ros_nodes.replay`` does), though never two at once."""
         start = time.perf_counter()
-        geometry = self.extractor.extract(cloud)
+        geometry = self.extractor.extract(snapshot.cloud)
         geometry.proposals = self.tracker.update(geometry.proposals)
         self.extraction_s += time.perf_counter() - start
-        image_tokens = _one_batch(SpatialTokens.cat(self._image_tokens)) if self._image_tokens else None
-        self._last = self._result(cloud, geometry, image_tokens)
+        self._last = self._result(snapshot.cloud, geometry, snapshot.image_tokens)
         return self._last
+
+    def _snapshot(self) -> MapSnapshot:
+        """The map now, for ``perceive``; its growth is counted from here on."""
+        self.map.mark()
+        self._snapshots += 1
+        image_tokens = _one_batch(SpatialTokens.cat(self._image_tokens)) if self._image_tokens else None
+        return MapSnapshot(self.map.cloud(), image_tokens)
 
     @property
     def num_extractions(self) -> int:
-        """Proposal extractions ``update`` has run since the last reset, whole-map or regional
+        """Proposal extractions ``update`` (``perceive``) has run since the last reset, whole-map or regional
         (``extractor.num_full`` of them whole-map)."""
         return self.tracker.num_updates
 
@@ -185,6 +221,7 @@ class ScenePerception:
         self.tracker = ObjectTracker(self.config.tracker)
         self.extractor = IncrementalExtractor(self.config.geometry, self.config.incremental)
         self._last = None
+        self._snapshots = 0
         self._image_tokens = []
         self.extraction_s = 0.0
 

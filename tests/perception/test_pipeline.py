@@ -125,6 +125,47 @@ def test_update_cuts_again_only_where_the_map_changed_and_agrees_with_the_whole_
     assert all(max(w.aabb.iou(p.aabb) for p in last.proposals) > 0.9 for w in whole)
 
 
+def test_perceive_behind_integrate_gives_the_proposals_of_update() -> None:
+    """Every snapshot perceived only after all the frames were fused (as replay's worker may lag) gives what
+    ``update`` gave at its frame: later frames do not reach into a snapshot."""
+    frames = [*_views(4), *_views(4)[::-1]]
+    config = ScenePerceptionConfig(fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.01), min_map_growth=0.02)
+    plain = ScenePerception(config)
+    expected = [plain.update(frame) for frame in frames]
+    split = ScenePerception(config)
+    snapshots = [split.integrate(frame) for frame in frames]
+    due = [i for i, s in enumerate(snapshots) if s is not None]
+    assert due[0] == 0 and 1 < len(due) < len(frames)  # some frames were fused without an extraction
+    for i in due:
+        snapshot = snapshots[i]
+        assert snapshot is not None
+        got = split.perceive(snapshot)
+        assert len(got.proposals) == len(expected[i].proposals)
+        for p, q in zip(got.proposals, expected[i].proposals, strict=True):
+            assert p.object_id == q.object_id
+            np.testing.assert_array_equal(p.points, q.points)
+    assert split.num_extractions == plain.num_extractions == len(due)
+
+
+def test_a_failed_first_extraction_is_tried_again_on_the_next_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _views(1)[0]
+    perception = ScenePerception(ScenePerceptionConfig(
+        fusion=SceneMapConfig(method="voxel_hash", voxel_size=0.01), min_map_growth=0.5))
+    extract, calls = perception.extractor.extract, []
+
+    def failing_once(cloud: PointCloud) -> object:
+        calls.append(len(cloud))
+        if len(calls) == 1:
+            raise GeometryConfigError("the first extraction fails")
+        return extract(cloud)
+
+    monkeypatch.setattr(perception.extractor, "extract", failing_once)
+    with pytest.raises(GeometryConfigError):
+        perception.update(frame)
+    # The same view again: the map has not grown, yet no proposals exist, so this frame extracts.
+    assert _near_objects(perception.update(frame)) and len(calls) == 2
+
+
 def test_tsdf_map_always_counts_as_grown() -> None:
     perception = ScenePerception(ScenePerceptionConfig(min_map_growth=0.5))
     frame = _views(1)[0]
