@@ -5,12 +5,17 @@ composed nodes hand it over. Queries are answered at their given bag time (secon
 or after the last message. The results go into a new rosbag2 on the topics the live nodes would use, so
 Foxglove or RViz show them over the original sensor data. Latency fields are zeroed, so the same input
 gives the same output bytes.
+
+Proposals are extracted on a worker thread while the next frames are read and fused
+(``PerceptionSession.background_extraction``). The updates are handed on in their order, and all of them
+before a query is answered, so the output does not depend on when an extraction finished.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +125,8 @@ class Replayer:
         self.grounding = grounding
         self.topics = topics or ReplayTopics()
         self._pending_rgbd: list[Any] = []
+        self._updates: deque[SceneUpdate] = deque()
+        """Scene updates not yet handed on, oldest first (their proposals may still be extracted)."""
         self.sync = ApproximateTimeSynchronizer(sync or SyncConfig(3, 20_000_000, 10), self._pending_rgbd.append)
 
     def run(self, bag_path: Path, requests: Iterable[TimedRequest], out_bag: Path | None = None,
@@ -128,7 +135,7 @@ class Replayer:
         report = ReplayReport(bag=str(bag_path))
         start, cpu_start = time.perf_counter(), time.process_time()
         todo = sorted(requests, key=lambda r: (r.at_s is None, r.at_s or 0.0))
-        with BagReader(bag_path) as bag:
+        with BagReader(bag_path) as bag, self.perception.background_extraction():
             report.bag_duration_s = bag.duration_ns / 1e9
             wanted = self._wanted(bag.topics)
             out_cm = bag_writer(out_bag, storage) if out_bag is not None else None
@@ -139,12 +146,15 @@ class Replayer:
                 for item in _progress(bag.messages(wanted, decode=False), bag.count(wanted), progress):
                     t0 = item.log_ns if t0 is None else t0
                     while todo and todo[0].at_s is not None and t0 + todo[0].at_s * 1e9 <= item.log_ns:
+                        self._hand_on(report, writer, wait=True)
                         self._answer(todo.pop(0), item.log_ns, report, writer)
                     report.messages += 1
                     last_ns = item.log_ns
                     update = self._feed(bag, item, report)
                     if update is not None:
-                        self._scene(update, report, writer)
+                        self._updates.append(update)
+                    self._hand_on(report, writer, wait=False)
+                self._hand_on(report, writer, wait=True)
                 for req in todo:
                     self._answer(req, last_ns, report, writer)
             finally:
@@ -185,13 +195,25 @@ class Replayer:
             report.errors.append(f"{topic}: {type(err).__name__}: {err}")
         return None
 
+    def _hand_on(self, report: ReplayReport, writer: Any, wait: bool) -> None:
+        """Hand the waiting scene updates on, oldest first: those whose proposals are ready, or, with
+        ``wait``, all of them."""
+        while self._updates and (wait or self._updates[0].ready):
+            update = self._updates.popleft()
+            try:
+                update.proposals  # noqa: B018  (waits for the extraction, and raises its error)
+            except ValueError as err:  # a failed extraction: counted and reported, the replay goes on
+                report.errors.append(f"scene update {update.version}: {type(err).__name__}: {err}")
+                continue
+            self._scene(update, report, writer)
+
     def _scene(self, update: SceneUpdate, report: ReplayReport, writer: Any) -> None:
         report.scene_updates += 1
         self.grounding.set_proposals(update.proposals, update.version, update.T_world_sensor)
         if writer is not None:
             frame = self.perception.config.world_frame
             writer.write(OUT_TOPICS["objects"], update.stamp_ns, objects_markers(update, frame))
-            summary = self.perception.summary(update.stamp_ns)
+            summary = self.perception.summary(update.stamp_ns, update)
             writer.write(OUT_TOPICS["scene"], update.stamp_ns, wire.string_msg(json.dumps(summary)))
 
     def _answer(self, timed: TimedRequest, stamp_ns: int, report: ReplayReport, writer: Any) -> None:

@@ -15,9 +15,11 @@ rather than the fused cloud keeps the message small (about 5 kB per object at 12
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +30,9 @@ from ros_nodes.errors import RosNodesError
 from ros_nodes.memory import release_free_memory
 from ros_nodes.pose_buffer import PoseBuffer, transform_to_matrix
 from ros_nodes.query_request import Request, error_result
+
+if TYPE_CHECKING:
+    from perception.pipeline import MapSnapshot, PerceptionResult
 
 INPUT_MODES = ("cloud", "rgbd")
 FUSION_METHODS = ("voxel_hash", "tsdf")
@@ -101,10 +106,21 @@ class SceneUpdate:
     """Sensor stamp of the frame."""
     version: int
     """Scene version after the update (starts at 1)."""
-    proposals: list[ObjectProposal]
-    """All current proposals, ids stable across updates."""
     T_world_sensor: np.ndarray
     """(4, 4) pose the frame was taken from."""
+    extraction: Future[list[ObjectProposal]]
+    """The proposals' extraction: done, unless the session extracts in the background."""
+
+    @property
+    def proposals(self) -> list[ObjectProposal]:
+        """All current proposals, ids stable across updates. Waits for a background extraction, and raises
+        its error."""
+        return self.extraction.result()
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``proposals`` returns at once."""
+        return self.extraction.done()
 
 
 class PerceptionSession:
@@ -124,6 +140,9 @@ class PerceptionSession:
         self.last_pose: np.ndarray | None = None
         self.skipped = 0
         self._waiting: tuple[tuple[str, tuple[Any, ...]], str, int] | None = None
+        self._extraction: Future[list[ObjectProposal]] = _done([])
+        """The latest proposal extraction: an update without one of its own shows this one's proposals."""
+        self._worker: ThreadPoolExecutor | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------
     def load(self) -> None:
@@ -146,6 +165,7 @@ class PerceptionSession:
 
     def reset(self) -> None:
         """Forget the scene and the poses; the next frame starts a new scene."""
+        wait([self._extraction])  # the worker's extractions run in order: the latest is the last one
         if self._perception is not None:
             self._perception.reset()
         self.poses.clear()
@@ -155,6 +175,24 @@ class PerceptionSession:
         self.proposals = []
         self.last_pose = None
         self._waiting = None
+        self._extraction = _done([])
+
+    @contextmanager
+    def background_extraction(self) -> Iterator[None]:
+        """Within the block, a frame's proposals are extracted on one worker thread while the next frames are
+        decoded and fused: ``SceneUpdate.proposals`` then waits for them. The extractions keep their order,
+        and each works on the map as it was when it was due (``ScenePerception.perceive``), so the proposals
+        are those of the plain way; only when they are ready changes. ``ros_nodes.replay`` uses it and hands
+        the updates on in order. Leaving the block waits for the worker."""
+        if self._worker is not None:
+            raise RosNodesError("PerceptionSession.background_extraction: expected no enclosing block, got one")
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extraction")
+        self._worker = worker
+        try:
+            yield
+        finally:
+            worker.shutdown(wait=True)
+            self._worker = None
 
     @property
     def loaded(self) -> bool:
@@ -280,14 +318,25 @@ class PerceptionSession:
     def _update(self, data: PointCloud | RGBDFrame, stamp_ns: int, T: np.ndarray) -> SceneUpdate:
         self.guard.admit(stamp_ns, T)
         self._last_update_ns = stamp_ns
-        # Frames go into the live map (ids kept by its tracker); a cloud is perceived on its own.
-        is_frame = isinstance(data, RGBDFrame)
-        result = self._perception.update(data) if is_frame else self._perception.from_cloud(data)
+        if isinstance(data, RGBDFrame):  # into the live map (ids kept by its tracker)
+            snapshot = self._perception.integrate(data)
+            if snapshot is not None:
+                self._extraction = self._extract(snapshot)
+        else:  # a cloud is perceived on its own
+            self._extraction = _done(self._perceived(self._perception.from_cloud(data)))
         release_free_memory()
-        self.proposals = list(result.proposals)
         self.version += 1
         self.last_pose = T
-        return SceneUpdate(stamp_ns, self.version, self.proposals, T)
+        return SceneUpdate(stamp_ns, self.version, T, self._extraction)
+
+    def _extract(self, snapshot: MapSnapshot) -> Future[list[ObjectProposal]]:
+        if self._worker is None:
+            return _done(self._perceived(self._perception.perceive(snapshot)))
+        return self._worker.submit(lambda: self._perceived(self._perception.perceive(snapshot)))
+
+    def _perceived(self, result: PerceptionResult) -> list[ObjectProposal]:
+        self.proposals = list(result.proposals)
+        return self.proposals
 
     # --- output ------------------------------------------------------------------------------------
     def fused_cloud(self) -> PointCloud:
@@ -296,11 +345,15 @@ class PerceptionSession:
             raise RosNodesError("PerceptionSession.fused_cloud: expected a loaded session (call load first)")
         return self._perception.map.cloud()
 
-    def summary(self, stamp_ns: int) -> dict[str, Any]:
-        """JSON-ready scene summary; also all the grounding side needs to rebuild the proposals."""
+    def summary(self, stamp_ns: int, update: SceneUpdate | None = None) -> dict[str, Any]:
+        """JSON-ready scene summary of ``update`` (default: the latest scene); also all the grounding side
+        needs to rebuild the proposals."""
         n = self.config.scene_sample_points
+        proposals = self.proposals if update is None else update.proposals
+        version = self.version if update is None else update.version
+        pose = self.last_pose if update is None else update.T_world_sensor
         objects = []
-        for p in sorted(self.proposals, key=lambda q: q.object_id):
+        for p in sorted(proposals, key=lambda q: q.object_id):
             idx = np.linspace(0, p.num_points - 1, num=min(n, p.num_points)).round().astype(np.int64)
             objects.append({
                 "object_id": int(p.object_id),
@@ -314,12 +367,19 @@ class PerceptionSession:
             })
         return {
             "format": "ground3d-scene",
-            "version": self.version,
+            "version": version,
             "stamp_ns": int(stamp_ns),
             "frame_id": self.config.world_frame,
-            "T_world_sensor": None if self.last_pose is None else np.round(self.last_pose, 6).tolist(),
+            "T_world_sensor": None if pose is None else np.round(pose, 6).tolist(),
             "objects": objects,
         }
+
+
+def _done(proposals: list[ObjectProposal]) -> Future[list[ObjectProposal]]:
+    """A finished extraction."""
+    future: Future[list[ObjectProposal]] = Future()
+    future.set_result(proposals)
+    return future
 
 
 def proposals_from_summary(summary: dict[str, Any]) -> list[ObjectProposal]:

@@ -86,3 +86,26 @@ def test_a_chair_back_seen_alone_over_a_table_is_no_object_and_not_the_red_can()
     result = grounding.handle(Request(request_id="can", text="the red can", kind="ground"))
     if result["status"] == "found":
         assert (gt_object_at(result["box"]["center"], gt) or {}).get("object_id") == 6, result
+
+
+def test_background_extraction_hands_back_the_same_updates_and_waits_on_leaving() -> None:
+    stream = SimStream(SimStreamConfig(num_frames=8, lidar=False))
+    plain = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0, min_map_growth=0.02))
+    plain.load()
+    expected = [(_feed(plain, stream, f, stamp_offset_s=i), [p.object_id for p in plain.proposals])
+                for i, f in enumerate((0, 0, 7))]
+    session = PerceptionSession(PerceptionSessionConfig(update_period_s=0.0, min_map_growth=0.02))
+    session.load()
+    updates = []
+    with session.background_extraction():
+        with pytest.raises(RosNodesError, match="enclosing block"), session.background_extraction():
+            pass
+        for i, f in enumerate((0, 0, 7)):
+            msgs = dict(stream.messages(f))
+            for msg in msgs.values():
+                msg.header.stamp.sec += i
+            session.add_odometry(msgs[TOPICS["odom"]])
+            updates.append(session.add_rgbd(*(msgs[TOPICS[k]] for k in ("color", "depth", "camera_info"))))
+    assert all(u is not None and u.ready for u in updates)  # leaving the block waited for the worker
+    got = [(u.version, [p.object_id for p in u.proposals]) for u in updates if u is not None]
+    assert got == expected and session.num_extractions == plain.num_extractions == 2
