@@ -2,10 +2,10 @@
 
 numpy's matrix products in the perception chain have an inner dimension of 3 (RANSAC's point-to-plane
 distances of a block of hypotheses, plane fits, rigid transforms). A second OpenBLAS thread gains nothing on
-them (RANSAC of 1000 hypotheses on 60k points took 50 ms with two, 42 ms with one), and its worker spins
-between calls, on the core that open3d's threads and the replay's extraction thread need: with two, the
-replay of the 60 s bench bag used 10.7 s of CPU for 6.3 s of wall time, with one 6.5 s for 5.8 s. torch and
-open3d keep their own thread pools, which this does not touch.
+them, and its worker spins between calls, on the core that open3d's threads and the replay's extraction
+thread need. ``OPENBLAS_NUM_THREADS=2 ground3d bench --only replay`` replayed the 60 s bench bag in 5.99 and
+5.93 s of wall time (10.8 and 10.7 s of CPU), where the default of one thread took 5.14 and 5.03 s (6.7 and
+6.6 s of CPU) in the same minutes. torch and open3d keep their own thread pools, which this does not touch.
 
 This module imports nothing but the standard library, so that an entry point can call it first.
 """
