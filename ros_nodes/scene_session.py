@@ -323,7 +323,11 @@ class PerceptionSession:
             if snapshot is not None:
                 self._extraction = self._extract(snapshot)
         else:  # a cloud is perceived on its own
-            self._extraction = _done(self._perceived(self._perception.from_cloud(data)))
+            # ``result`` outlives the trim, so the next cloud reuses its freed memory instead of faulting in
+            # fresh pages: freed before the trim, one frame's peak-RSS growth (the ROS 2 bench row) rose by
+            # about 1.5 MiB.
+            result = self._perception.from_cloud(data)
+            self._extraction = _done(self._perceived(result))
         release_free_memory()
         self.version += 1
         self.last_pose = T
