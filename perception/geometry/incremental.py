@@ -1,7 +1,7 @@
 """Region-incremental proposals for a growing map: only where the map changed is cut again.
 
 A robot's fused map grows where its camera looks, and most of it is the same from one update to the next, yet a
-whole-map extraction costs time in proportion to the whole map (0.29-0.43 s for a 262k-point room:
+whole-map extraction costs time in proportion to the whole map (0.3-0.4 s for a 262k-point room:
 ``ground3d bench --only map_proposals``). ``IncrementalExtractor`` keeps the last result's downsampled points and
 their proposal labels. On the next map it finds the floor cells (``cell_size`` squares in x, y) whose point count
 changed and the proposals with points in them, and cuts again, with ``extract_proposals``, the map's points over
