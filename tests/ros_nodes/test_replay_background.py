@@ -83,3 +83,21 @@ def test_slow_extractions_and_no_worker_give_the_same_bytes(
     assert slow_written == written and inline_written == written
     assert slow_report.results == report.results == inline_report.results
     assert slow_report.object_ids == report.object_ids == inline_report.object_ids
+
+
+def test_a_failed_background_extraction_is_reported_and_the_replay_goes_on(
+    sim_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    perceive, calls = ScenePerception.perceive, []
+
+    def failing_second(self: ScenePerception, snapshot: MapSnapshot) -> PerceptionResult:
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("the second extraction fails")
+        return perceive(self, snapshot)
+
+    monkeypatch.setattr(ScenePerception, "perceive", failing_second)
+    report, _ = _replay(sim_bag, tmp_path / "out")
+    assert report.errors == ["scene update 2: ValueError: the second extraction fails"]
+    assert report.scene_updates == 2 and len(calls) == 3  # the third update extracted and was handed on
+    assert len(report.results) == len(REQUESTS)
