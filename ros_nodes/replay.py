@@ -133,6 +133,7 @@ class Replayer:
             storage: str = "mcap", progress: bool = True) -> ReplayReport:
         """Replay ``bag_path``; write results into ``out_bag`` (a new rosbag2) when given."""
         report = ReplayReport(bag=str(bag_path))
+        self._updates.clear()  # a run that raised may have left some
         start, cpu_start = time.perf_counter(), time.process_time()
         todo = sorted(requests, key=lambda r: (r.at_s is None, r.at_s or 0.0))
         with BagReader(bag_path) as bag, self.perception.background_extraction():

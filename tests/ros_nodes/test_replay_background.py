@@ -6,6 +6,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,3 +102,35 @@ def test_a_failed_background_extraction_is_reported_and_the_replay_goes_on(
     assert report.errors == ["scene update 2: ValueError: the second extraction fails"]
     assert report.scene_updates == 2 and len(calls) == 3  # the third update extracted and was handed on
     assert len(report.results) == len(REQUESTS)
+
+
+def test_a_replayer_run_again_after_an_error_starts_with_no_update_left_over(
+    sim_bag: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    perception, grounding, topics = make_sessions()
+    perception.load()
+    grounding.load()
+    replayer = Replayer(perception, grounding, topics)
+    perceive, feed = ScenePerception.perceive, Replayer._feed
+    updates: list[object] = []
+
+    def slow(self: ScenePerception, snapshot: MapSnapshot) -> PerceptionResult:
+        time.sleep(0.5)
+        return perceive(self, snapshot)
+
+    def failing_after_the_first_update(self: Replayer, *args: Any) -> Any:
+        if updates:
+            raise RuntimeError("a message after the first update fails")
+        update = feed(self, *args)
+        if update is not None:
+            updates.append(update)
+        return update
+
+    monkeypatch.setattr(ScenePerception, "perceive", slow)
+    monkeypatch.setattr(Replayer, "_feed", failing_after_the_first_update)
+    with pytest.raises(RuntimeError):  # while the first update is still being extracted
+        replayer.run(sim_bag, [], progress=False)
+    monkeypatch.undo()
+    perception.reset()
+    report = replayer.run(sim_bag, REQUESTS, progress=False)
+    assert report.scene_updates == 3 and len(report.results) == len(REQUESTS)
