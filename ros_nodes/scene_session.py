@@ -334,9 +334,10 @@ class PerceptionSession:
         return SceneUpdate(stamp_ns, self.version, T, self._extraction)
 
     def _extract(self, snapshot: MapSnapshot) -> Future[list[ObjectProposal]]:
-        if self._worker is None:
-            return _done(self._perceived(self._perception.perceive(snapshot)))
-        return self._worker.submit(lambda: self._perceived(self._perception.perceive(snapshot)))
+        def job() -> list[ObjectProposal]:
+            return self._perceived(self._perception.perceive(snapshot))
+
+        return _done(job()) if self._worker is None else self._worker.submit(job)
 
     def _perceived(self, result: PerceptionResult) -> list[ObjectProposal]:
         self.proposals = list(result.proposals)
