@@ -1,8 +1,8 @@
 """Encoder forward (PointNet++ SSG and the spconv sparse U-Net, default configs, RGB input) at 10k / 50k / 100k
 points, as effective GFLOP/s against the fp32 torch matmul rate of this machine measured in the same process.
 
-FLOPs are counted with ``torch.utils.flop_counter.FlopCounterMode``: it sees every matmul of the linear layers
-and of spconv's CPU convolution (gather, ``torch.mm`` per kernel offset, scatter-add), so the count is the
+FLOPs are counted by ``bench.flops.gflop`` (torch's ``FlopCounterMode``): it sees every matmul of the linear
+layers and of spconv's CPU convolution (gather, ``torch.mm`` per kernel offset, scatter-add), so the count is the
 useful work of the active voxel pairs, not of a dense grid. Grouping, FPS, neighbour search and voxel hashing
 count zero FLOPs, which is why the percentage is low: it shows how much of the time is spent outside matmul.
 """
@@ -12,20 +12,10 @@ from __future__ import annotations
 import functools
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
-from bench.harness import Row, Timing, ms, timed
+from bench.flops import MATMUL_SIZE, gflop, matmul_gflops
+from bench.harness import Row, ms, timed
 from bench.inputs import colored_scene_points
-
-MATMUL_SIZE = 2048
-"""Side of the square fp32 matmul whose rate is the peer."""
-
-
-def matmul_gflops(size: int = MATMUL_SIZE, repeats: int = 10) -> tuple[float, Timing]:
-    """fp32 GFLOP/s of a (size x size) @ (size x size) torch matmul at the current thread count."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    t = timed(lambda: a @ b, repeats, warmup=2)
-    return 2 * size**3 / (t.median_ms * 1e-3) / 1e9, t
 
 
 def encoders(quick: bool) -> list[Row]:
@@ -43,18 +33,16 @@ def encoders(quick: bool) -> list[Row]:
             pos, rgb = colored_scene_points(n, quick)
             with torch.no_grad():
                 encoder(rgb, pos)  # warm-up (spconv builds its kernels' tables lazily)
-                with FlopCounterMode(display=False) as counter:
-                    encoder(rgb, pos)
+                work = gflop(functools.partial(encoder, rgb, pos))
                 t = timed(functools.partial(encoder, rgb, pos), repeats[n], warmup=0)
-            flops = float(counter.get_total_flops())
-            gflops = flops / (t.median_ms * 1e-3) / 1e9
+            gflops = work / (t.median_ms * 1e-3)
             pct = 100.0 * gflops / rate
             label = f"{n // 1000}k" if n >= 1000 else str(n)
             note = "spconv convs run on 1 thread (pointnet.spconv_compat: multi-threaded CPU conv is wrong)" \
                 if name == "sparse_voxel" else "PyG PointNetConv; FPS and ball query count 0 FLOPs"
             rows.append(Row(
                 case=f"{name} forward, {label} pts",
-                ours=f"{gflops:.2f} GFLOP/s ({ms(t)}, {flops / 1e9:.2f} GFLOP)",
+                ours=f"{gflops:.2f} GFLOP/s ({ms(t)}, {work:.2f} GFLOP)",
                 peer=f"fp32 matmul {rate:.1f} GFLOP/s",
                 ratio=pct / 100.0,
                 ratio_text=f"{pct:.1f}% of matmul",
@@ -63,7 +51,7 @@ def encoders(quick: bool) -> list[Row]:
                 ours_timing=t,
                 peer_timing=t_mm,
                 note=note,
-                numbers={"gflop": flops / 1e9, "gflops": gflops, "matmul_gflops": rate,
+                numbers={"gflop": work, "gflops": gflops, "matmul_gflops": rate,
                          "threads": float(torch.get_num_threads())},
             ))
     return rows
