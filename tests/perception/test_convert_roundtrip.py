@@ -102,6 +102,38 @@ def test_packed_messages_read_back_exactly(
             np.testing.assert_array_equal(got, values[name][:, 0] if count == 1 else values[name])
 
 
+def random_cloud(
+    rng: np.random.Generator,
+    n: int,
+    organized: bool,
+    with_rgb: bool,
+    with_intensity: bool,
+    extras: list[tuple[type, int]],
+) -> PointCloud:
+    """n points, a fifth of them NaN, with the optional channels and extra fields (dtype, count; count 0 is
+    an (N,) array)."""
+    xyz = rng.normal(size=(n, 3)).astype(np.float32)
+    if n:
+        xyz[rng.random(n) < 0.2] = np.nan
+    fields = {}
+    for k, (dtype, count) in enumerate(extras):
+        shape = (n,) if count == 0 else (n, count)
+        if np.dtype(dtype) == np.bool_:
+            fields[f"f{k}"] = rng.random(shape) < 0.5
+        else:
+            code = next(c for c, t in NUMPY_TYPES.items() if np.dtype(t) == np.dtype(dtype))
+            fields[f"f{k}"] = random_values(rng, code, shape)
+    return PointCloud(
+        xyz=xyz,
+        rgb=rng.integers(0, 256, (n, 3), dtype=np.uint8) if with_rgb else None,
+        intensity=rng.random(n).astype(np.float32) if with_intensity else None,
+        fields=fields,
+        frame_id="f",
+        stamp_ns=int(rng.integers(-(2**40), 2**62)),
+        grid_shape=(2, n // 2) if organized and n >= 2 and n % 2 == 0 else None,
+    )
+
+
 EXTRA_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.float32, np.float64, np.bool_]
 
 
@@ -126,28 +158,8 @@ def test_cloud_to_pointcloud2_and_back(
     big: bool,
     seed: int,
 ) -> None:
-    rng = np.random.default_rng(seed)
-    xyz = rng.normal(size=(n, 3)).astype(np.float32)
-    if n:
-        xyz[rng.random(n) < 0.2] = np.nan
-    fields = {}
-    for k, (dtype, count) in enumerate(extras):
-        shape = (n,) if count == 0 else (n, count)
-        if np.dtype(dtype) == np.bool_:
-            fields[f"f{k}"] = rng.random(shape) < 0.5
-        else:
-            code = next(c for c, t in NUMPY_TYPES.items() if np.dtype(t) == np.dtype(dtype))
-            fields[f"f{k}"] = random_values(rng, code, shape)
-    grid = (2, n // 2) if organized and n >= 2 and n % 2 == 0 else None
-    cloud = PointCloud(
-        xyz=xyz,
-        rgb=rng.integers(0, 256, (n, 3), dtype=np.uint8) if with_rgb else None,
-        intensity=rng.random(n).astype(np.float32) if with_intensity else None,
-        fields=fields,
-        frame_id="f",
-        stamp_ns=int(rng.integers(-(2**40), 2**62)),
-        grid_shape=grid,
-    )
+    cloud = random_cloud(np.random.default_rng(seed), n, organized, with_rgb, with_intensity, extras)
+    xyz, fields, grid = cloud.xyz, cloud.fields, cloud.grid_shape
     msg = cloud_to_pointcloud2(cloud, rgb_datatype=rgb_datatype, is_bigendian=big)
     assert msg.data.size == msg.row_step * msg.height
     if n == 0:
@@ -166,6 +178,53 @@ def test_cloud_to_pointcloud2_and_back(
         np.testing.assert_array_equal(
             back.fields[name], expected.astype(np.uint8) if values.dtype == np.bool_ else expected
         )
+
+
+@SETTINGS
+@given(
+    n=st.integers(0, 40),
+    with_rgb=st.booleans(),
+    with_intensity=st.booleans(),
+    extras=st.lists(st.tuples(st.sampled_from(EXTRA_DTYPES), st.integers(0, 3)), max_size=2),
+    rgb_datatype=st.sampled_from([6, 7]),
+    big=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_cloud_to_pointcloud2_payload_is_a_structured_array_of_its_fields(
+    n: int,
+    with_rgb: bool,
+    with_intensity: bool,
+    extras: list[tuple[type, int]],
+    rgb_datatype: int,
+    big: bool,
+    seed: int,
+) -> None:
+    """Every byte of the payload, the rgb word's zero top byte included, against numpy's own packing of the
+    fields the message declares: the writer's fast paths (16-byte points, the one-pass colour word) must not
+    leave a byte another field's write was meant to cover."""
+    cloud = random_cloud(np.random.default_rng(seed), n, False, with_rgb, with_intensity, extras)
+    msg = cloud_to_pointcloud2(cloud, rgb_datatype=rgb_datatype, is_bigendian=big)
+    order = ">" if big else "<"
+    formats = [
+        (order + ("u4" if f.name == "rgb" else np.dtype(NUMPY_TYPES[f.datatype]).str[1:]), (f.count,))
+        for f in msg.fields
+    ]
+    expected = np.zeros(n, np.dtype({
+        "names": [f.name for f in msg.fields],
+        "formats": formats,
+        "offsets": [f.offset for f in msg.fields],
+        "itemsize": msg.point_step,
+    }))
+    for axis, name in enumerate("xyz"):
+        expected[name][:, 0] = cloud.xyz[:, axis]
+    if cloud.rgb is not None:
+        r, g, b = cloud.rgb.astype(np.uint32).T
+        expected["rgb"][:, 0] = (r << 16) | (g << 8) | b
+    if cloud.intensity is not None:
+        expected["intensity"][:, 0] = cloud.intensity
+    for name, values in cloud.fields.items():
+        expected[name] = values.reshape(n, expected[name].shape[1])
+    assert bytes(msg.data) == expected.tobytes()
 
 
 @SETTINGS
