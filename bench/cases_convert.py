@@ -105,7 +105,8 @@ def xyz_to_pointcloud2(quick: bool) -> list[Row]:
         rows.append(time_row(case, t_ours, "memcpy", t_copy, "<= 3x memcpy", max_ratio=3.0, input_bytes=in_bytes,
                              mem_growth_bytes=growth, note="ours: PointCloud2Data; memcpy of the payload written"))
         rows.append(time_row(f"{case}, as an rclpy message", t_ours_rclpy, "pypcd4", t_pcd, "no slower than pypcd4",
-                             max_ratio=1.0, note="both build an rclpy sensor_msgs/PointCloud2 (pypcd4: to_msg)"))
+                             max_ratio=1.0, note="both build an rclpy sensor_msgs/PointCloud2 (pypcd4: to_msg); "
+                             f"ours is {t_ours_rclpy.median_ms / t_copy.median_ms:.2f}x the memcpy above"))
     return rows
 
 

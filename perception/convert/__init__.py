@@ -22,6 +22,7 @@ from perception.convert.msg_data import (
     TimeData,
     build_message,
     make_header,
+    message_buffer,
     ns_to_time,
     stamp_to_ns,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "image_to_rgb",
     "intrinsics_to_camera_info",
     "make_header",
+    "message_buffer",
     "ns_to_time",
     "pointcloud2_to_cloud",
     "pointcloud2_to_xyz",

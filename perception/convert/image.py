@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from perception.convert.errors import DataSizeError, EncodingError
-from perception.convert.msg_data import ImageData, as_uint8_array, make_header
+from perception.convert.msg_data import ImageData, as_uint8_array, make_header, message_buffer
 from perception.errors import MessageFormatError, ShapeError
 
 
@@ -133,9 +133,8 @@ def array_to_image(
     if height * width == 0:
         raise ShapeError(f"array_to_image: expected a non-empty image, got shape {array.shape}")
     target = spec.dtype.newbyteorder(">" if is_bigendian else "<")
-    data = np.ascontiguousarray(pixels, dtype=target).view(np.uint8).reshape(-1)
-    if np.may_share_memory(data, array):
-        data = data.copy()  # the message owns its bytes
+    data = message_buffer(height * width * spec.pixel_bytes)  # an rclpy message takes it without a copy
+    data.view(target).reshape(pixels.shape)[...] = pixels
     return ImageData(
         header=make_header(frame_id, stamp_ns),
         height=int(height),

@@ -232,7 +232,9 @@ def build_message(data: MessageData, resolve: Callable[[str], type]) -> Any:
     ``typestore.types.__getitem__`` for rosbags, or an import of ``sensor_msgs.msg.PointCloud2`` for
     rclpy. Both take keyword arguments. Large payloads are copied once at most: rosbags keeps the numpy
     arrays as they are, and rclpy gets an ``array.array`` filled from the array's buffer in one memcpy
-    (its constructor would otherwise copy element by element from a numpy array).
+    (its constructor would otherwise copy element by element from a numpy array), or, for a payload
+    written into a ``message_buffer`` (as ``cloud_to_pointcloud2`` and ``array_to_image`` do), that
+    buffer's array itself, which the message and ``data`` then share.
     """
     cls = resolve(type(data).__msgtype__)
     # rclpy classes describe their fields with strings such as "sequence<uint8>"; rosbags classes do not.
@@ -246,9 +248,13 @@ def build_message(data: MessageData, resolve: Callable[[str], type]) -> Any:
             late[f.name] = _to_array_array(value)
         else:
             kwargs[f.name] = value
+    if late and "_check_fields" in getattr(cls, "__slots__", ()):
+        # With its fields checked, an rclpy message's setter keeps an array.array of the right type code as
+        # is; unchecked (the default), it copies it. (Distros before Jazzy have no check_fields, and copy.)
+        kwargs["check_fields"] = True
     msg = cls(**kwargs)
     for name, value in late.items():
-        setattr(msg, name, value)  # rclpy's setter keeps an array.array of the right type code as is
+        setattr(msg, name, value)
     return msg
 
 
@@ -268,11 +274,35 @@ def _convert(value: Any, resolve: Callable[[str], type], rclpy: bool) -> Any:
     return value
 
 
+def message_buffer(nbytes: int) -> np.ndarray:
+    """(nbytes,) uint8, writable, zeroed: a view of a new ``array.array('B')``. A message payload written
+    into it goes to rclpy with no copy: ``build_message`` hands over the array itself, as rclpy keeps its
+    uint8[] fields as ``array.array``. (The array cannot be resized while the view lives.)"""
+    return np.frombuffer(array.array("B", b"\0") * nbytes, dtype=np.uint8)  # one memset, no copy
+
+
 def _to_array_array(values: np.ndarray) -> array.array[Any]:
     native = values.astype(values.dtype.newbyteorder("="), copy=False)
     code = _ARRAY_TYPECODES.get(native.dtype.str)
     if code is None or np.dtype(code).itemsize != native.dtype.itemsize:
         raise MessageFormatError(f"build_message: expected a numeric sequence dtype, got {values.dtype}")
+    owner = _viewed_array_array(native, code)
+    if owner is not None:
+        return owner
     out = array.array(code)
     out.frombytes(np.ascontiguousarray(native).reshape(-1).view(np.uint8).data)
     return out
+
+
+def _viewed_array_array(values: np.ndarray, code: str) -> array.array[Any] | None:
+    """The ``array.array`` of type ``code`` whose whole buffer ``values`` views, in order (a
+    ``message_buffer``), else None."""
+    base: Any = values.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
+    if not isinstance(base, array.array) or base.typecode != code or not values.flags.c_contiguous:
+        return None
+    address, length = base.buffer_info()
+    return base if values.ctypes.data == address and values.size == length else None

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from perception.convert.msg_data import PointCloud2Data, PointFieldData, make_header
+from perception.convert.msg_data import PointCloud2Data, PointFieldData, make_header, message_buffer
 from perception.convert.point_layout import FLOAT32, UINT32, FieldSpec, PointLayout, datatype_of
 from perception.convert.pointcloud2 import PACKED_COLOR_FIELDS, XYZ
 from perception.errors import ShapeError
@@ -48,7 +48,8 @@ def cloud_to_pointcloud2(
     layout = _packed_layout(
         rgb_datatype if cloud.rgb is not None else None, cloud.intensity is not None, tuple(extras), bool(is_bigendian)
     )
-    payload = np.empty((n, layout.point_step), dtype=np.uint8)  # (N, point_step), packed: no padding to clear
+    # (N, point_step); in a message buffer, so that an rclpy message takes it without a copy.
+    payload = message_buffer(n * layout.point_step).reshape(n, layout.point_step)
     x = layout.fields[0]
     _put(payload, 0, cloud.xyz, layout.element_dtype(x))  # x, y, z: 12 adjacent bytes
     if cloud.rgb is not None:

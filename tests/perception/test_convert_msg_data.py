@@ -21,6 +21,7 @@ from perception.convert import (
     image_to_array,
     intrinsics_to_camera_info,
     make_header,
+    message_buffer,
     ns_to_time,
     pointcloud2_to_cloud,
     stamp_to_ns,
@@ -113,3 +114,28 @@ def test_rclpy_messages_hold_the_payload_and_match_rosbags_cdr() -> None:
 
     image = build_message(array_to_image(np.arange(24, dtype=np.uint8).reshape(2, 4, 3), "rgb8", "cam"), rclpy_class)
     np.testing.assert_array_equal(image_to_array(image), np.arange(24).reshape(2, 4, 3))
+
+
+def test_message_buffer_is_a_zeroed_writable_view_of_an_array_array() -> None:
+    view = message_buffer(24)
+    assert view.dtype == np.uint8 and view.shape == (24,) and view.flags.writeable and not view.any()
+    assert isinstance(view.base, memoryview) and isinstance(view.base.obj, array.array)
+    view[3] = 7
+    assert view.base.obj[3] == 7
+    assert message_buffer(0).size == 0
+
+
+@pytest.mark.ros
+def test_rclpy_takes_the_writers_buffer_without_a_copy_and_copies_any_other_array() -> None:
+    data = cloud_to_pointcloud2(sample_cloud())
+    msg = build_message(data, rclpy_class)
+    assert msg.data.buffer_info()[0] == data.data.ctypes.data  # the array the payload was written into
+    assert bytes(msg.data) == bytes(data.data)
+    n = data.data.size
+    # Part of the buffer, or its bytes out of order, or a plain numpy array: copied, as they always were.
+    for part in (data.data[: n // 2], data.data[n // 2 :], data.data[::2], data.data.copy()):
+        other = build_message(PointCloud2Data(**{**data.__dict__, "data": part}), rclpy_class)
+        assert other.data.buffer_info()[0] != data.data.ctypes.data
+        assert bytes(other.data) == part.tobytes()
+    pixels = array_to_image(np.arange(8, dtype=np.uint16).reshape(2, 4), "16UC1")
+    assert build_message(pixels, rclpy_class).data.buffer_info()[0] == pixels.data.ctypes.data
