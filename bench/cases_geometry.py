@@ -56,24 +56,30 @@ def plain_open3d_chain(xyz: np.ndarray, rgb: np.ndarray | None) -> list[tuple[An
     return boxes
 
 
+def preprocess_inputs(quick: bool) -> list[tuple[str, PointCloud, int]]:
+    """(label, world-frame cloud, bytes of the input messages) of the LiDAR scan and the RGB-D frame that
+    ``preprocess`` times."""
+    from perception.convert import pointcloud2_to_cloud
+
+    inputs = scene_inputs(quick)
+    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
+    h, w = inputs.rgb.shape[:2]
+    return [
+        (f"LiDAR scan {rings}x{cols}", pointcloud2_to_cloud(inputs.lidar_msg).transformed(inputs.T_world_lidar, "map"),
+         message_bytes(inputs.lidar_msg)),
+        (f"RGB-D frame {w}x{h}", inputs.xyzrgb_cloud.transformed(inputs.T_world_cam, "map"),
+         message_bytes(inputs.rgb_msg) + message_bytes(inputs.depth_msg)),
+    ]
+
+
 def preprocess(quick: bool) -> list[Row]:
     """``extract_proposals`` (ours) vs ``plain_open3d_chain`` on the world-frame scan and RGB-D frame."""
-    from perception.convert import pointcloud2_to_cloud, rgbd_messages_to_frame  # noqa: F401 - same path as nodes
     from perception.geometry import ClusterConfig, GeometryConfig, extract_proposals
 
     without_split = GeometryConfig(clustering=ClusterConfig(max_chroma_step=0.0))
-
-    inputs = scene_inputs(quick)
-    scan = pointcloud2_to_cloud(inputs.lidar_msg).transformed(inputs.T_world_lidar, "map")
-    frame = inputs.xyzrgb_cloud.transformed(inputs.T_world_cam, "map")
     rows = []
-    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
-    h, w = inputs.rgb.shape[:2]
     repeats = 2 if quick else 10
-    for label, cloud, nbytes in (
-        (f"LiDAR scan {rings}x{cols}", scan, message_bytes(inputs.lidar_msg)),
-        (f"RGB-D frame {w}x{h}", frame, message_bytes(inputs.rgb_msg) + message_bytes(inputs.depth_msg)),
-    ):
+    for label, cloud, nbytes in preprocess_inputs(quick):
         def ours(c: PointCloud = cloud) -> object:
             return extract_proposals(c)
 
