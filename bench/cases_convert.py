@@ -12,6 +12,7 @@ import numpy as np
 
 from bench.harness import Row, peak_growth, time_row, timed, timed_pair
 from bench.inputs import SceneInputs, message_bytes, scene_inputs
+from perception import PointCloud
 
 
 def _repeats(quick: bool) -> int:
@@ -55,18 +56,28 @@ def pointcloud2_to_xyz(quick: bool) -> list[Row]:
     return rows
 
 
+def pointcloud2_write_inputs(quick: bool) -> list[tuple[str, PointCloud]]:
+    """(label, cloud) of the two clouds ``xyz_to_pointcloud2`` writes: the LiDAR scan (x, y, z, intensity,
+    ring) and the camera frame (x, y, z, rgb)."""
+    inputs = scene_inputs(quick)
+    scan = inputs.lidar_cloud
+    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
+    h, w = inputs.rgb.shape[:2]
+    return [
+        (f"LiDAR {rings}x{cols} xyz+intensity+ring",
+         PointCloud(xyz=scan.xyz, intensity=scan.intensity, fields={"ring": scan.fields["ring"].reshape(-1)})),
+        (f"{w}x{h} xyzrgb", PointCloud(xyz=inputs.xyzrgb_cloud.xyz, rgb=inputs.xyzrgb_cloud.rgb)),
+    ]
+
+
 def xyz_to_pointcloud2(quick: bool) -> list[Row]:
     """numpy -> PointCloud2 at the same sizes (LiDAR: x, y, z, intensity, ring; frame: x, y, z, rgb)."""
     from pypcd4 import PointCloud as PcdCloud
 
-    from perception import PointCloud
     from perception.convert import build_message, cloud_to_pointcloud2
     from ros_nodes.node_base import rclpy_class
 
-    inputs = scene_inputs(quick)
-    scan = inputs.lidar_cloud
-    lidar = PointCloud(xyz=scan.xyz, intensity=scan.intensity, fields={"ring": scan.fields["ring"].reshape(-1)})
-    frame = PointCloud(xyz=inputs.xyzrgb_cloud.xyz, rgb=inputs.xyzrgb_cloud.rgb)
+    (lidar_label, lidar), (frame_label, frame) = pointcloud2_write_inputs(quick)
     assert frame.rgb is not None and lidar.intensity is not None
 
     def pcd_lidar() -> object:
@@ -81,10 +92,7 @@ def xyz_to_pointcloud2(quick: bool) -> list[Row]:
         return PcdCloud.from_xyzrgb_points(np.column_stack([frame.xyz, packed])).to_msg()
 
     rows = []
-    h, w = inputs.rgb.shape[:2]
-    rings, cols = inputs.lidar_msg.height, inputs.lidar_msg.width
-    for label, cloud, peer in ((f"LiDAR {rings}x{cols} xyz+intensity+ring", lidar, pcd_lidar),
-                               (f"{w}x{h} xyzrgb", frame, pcd_frame)):
+    for label, cloud, peer in ((lidar_label, lidar, pcd_lidar), (frame_label, frame, pcd_frame)):
 
         def ours(c: PointCloud = cloud) -> object:
             return cloud_to_pointcloud2(c)
