@@ -49,18 +49,18 @@ def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
     return keys
 
 
-def _group_index(order: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N,) int32 rank of each key among the distinct keys (``np.unique``'s inverse) and those distinct keys
-    (G,) int64, ascending, from the keys' sort ``order`` (N,) and the sorted keys ``ranks`` (N,), which is
-    overwritten. Built with less than half the peak memory of ``np.unique`` (a flag per row and a scatter into
-    int32), which is most of a frame's budget."""
-    first = np.empty(ranks.shape[0], dtype=bool)  # (N,) where a new key starts, in sorted order
+def _group_index(order: np.ndarray, ranks: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n,) int32 rank of each of ``n`` rows' key among the distinct keys (``np.unique``'s inverse; -1 for a
+    row not in ``order``) and those distinct keys (G,) int64, ascending, from the sorted rows ``order`` (K,) and
+    their keys ``ranks`` (K,), which is overwritten. Built with less than half the peak memory of ``np.unique``
+    (a flag per row and a scatter into int32), which is most of a frame's budget."""
+    first = np.empty(ranks.shape[0], dtype=bool)  # (K,) where a new key starts, in sorted order
     first[:1] = True
     np.not_equal(ranks[1:], ranks[:-1], out=first[1:])
     distinct = ranks[first]  # (G,)
     np.cumsum(first, out=ranks)  # each sorted row's group, in the sorted keys' buffer
     ranks -= 1
-    inverse = np.empty(ranks.shape[0], dtype=np.int32)
+    inverse = np.full(n, -1, dtype=np.int32)
     inverse[order] = ranks
     return inverse, distinct
 
@@ -74,34 +74,40 @@ def voxel_downsample(
     (N,) bool ``valid`` is False (NaN returns, cropped points) belong to no voxel: their ``point_to_voxel``
     is -1. Passing the mask rather than the kept rows saves a copy of the cloud at a frame's peak memory.
     """
-    with np.errstate(invalid="ignore"):  # NaN rows get a garbage key, overwritten below
+    with np.errstate(invalid="ignore"):  # NaN rows get a garbage key, never read
         keys = voxel_keys(points, voxel_size)  # (N,)
-    dropped = valid is not None and not bool(valid.all())
-    if dropped:
-        assert valid is not None
-        keys[~valid] = -1  # below every real key (those are >= 0): group 0 collects the dropped rows
-    order = np.argsort(keys)  # (N,)
-    ranks = keys[order]
-    del keys  # freed before the inverse is allocated: two (N,) int64 arrays and an int32 live at once
-    inverse, distinct = _group_index(order, ranks)
+    n = keys.shape[0]
+    if valid is None or bool(valid.all()):
+        order = np.argsort(keys)  # (N,)
+        ranks = keys[order]
+        del keys  # freed before the inverse is allocated: two (N,) int64 arrays and an int32 live at once
+    else:
+        # Only the kept rows are sorted: numpy's sort slows down several times on many equal keys, which
+        # one key for every dropped row (most of a LiDAR scan's) would be.
+        kept = np.flatnonzero(valid)  # (K,)
+        ranks = keys[kept]
+        del keys
+        by_key = np.argsort(ranks)  # (K,)
+        order = kept[by_key]
+        del kept
+        ranks = ranks[by_key]
+        del by_key
+    inverse, distinct = _group_index(order, ranks, n)
     del order, ranks
     groups = inverse.astype(np.int64)  # bincount counts intp: one cast here rather than one per call
-    counts = np.bincount(groups)
-    first = 1 if dropped else 0
-    num = counts.shape[0] - first
-    inv_counts = 1.0 / counts[first:]
+    groups += 1  # group 0 collects the dropped rows (-1), whose NaNs only reach its sums, cut off below
+    counts = np.bincount(groups, minlength=1)  # (1 + V,)
+    num = counts.shape[0] - 1
+    inv_counts = 1.0 / counts[1:]
     centroids = np.empty((num, 3), dtype=np.float32)  # (V, 3)
-    # A dropped row's NaN only reaches the sum of group 0, which is cut off.
     for axis in range(3):
-        centroids[:, axis] = np.bincount(groups, weights=points[:, axis])[first:] * inv_counts
+        centroids[:, axis] = np.bincount(groups, points[:, axis], minlength=1)[1:] * inv_counts
     mean_rgb = None
     if colors is not None:
         mean_rgb = np.empty((num, 3), dtype=np.uint8)  # (V, 3)
         for axis in range(3):
-            channel = np.bincount(groups, weights=colors[:, axis])[first:] * inv_counts
+            channel = np.bincount(groups, colors[:, axis], minlength=1)[1:] * inv_counts
             mean_rgb[:, axis] = np.clip(np.rint(channel), 0, 255)
     del groups
-    if dropped:
-        inverse -= 1
-    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[first:].astype(np.int64),
-                     keys=distinct[first:], point_to_voxel=inverse)
+    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[1:].astype(np.int64), keys=distinct,
+                     point_to_voxel=inverse)
