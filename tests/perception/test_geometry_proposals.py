@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import open3d as o3d
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perception import Box3D, PointCloud
 from perception.geometry.planes import HORIZONTAL, PlaneConfig
-from perception.geometry.proposals import GeometryConfig, ProposalConfig, extract_proposals
+from perception.geometry.proposals import GeometryConfig, ProposalConfig, _core_width, extract_proposals
 from perception.proposal import COLOR_HIST_BINS
 from tests.perception._geometry_scenes import sample_scene, tabletop_boxes
 
@@ -367,3 +369,21 @@ def test_a_lamp_s_base_disc_inside_the_floor_s_band_is_carved_out_by_its_colour(
     lamp = max(result.proposals, key=lambda p: (instance[p.indices] == 2).sum())
     assert ((instance[lamp.indices] == 1).sum() > 0.9 * (instance == 1).sum()) == carve
     assert not (instance[lamp.indices] == 0).sum() > 0.05 * len(lamp.indices)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(num=st.integers(0, 300), k=st.integers(1, 10), wide=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_core_width_is_each_clusters_median_slab_extent(num: int, k: int, wide: bool, seed: int) -> None:
+    """``_core_width`` answers all clusters at once; its definition, one cluster at a time, is the median over
+    the cluster's 10 cm slabs of each slab's larger horizontal extent (0 for a cluster with no point)."""
+    rng = np.random.default_rng(seed)
+    points = (rng.normal(size=(num, 3)) * (2.0 if wide else 0.2)).astype(np.float32)
+    inverse = rng.integers(0, k, num)
+    expected = np.zeros(k)
+    for c in range(k):
+        own = points[inverse == c]
+        if own.size:
+            level = np.floor(own[:, 2] / 0.1)
+            extents = [np.ptp(own[level == v, :2], axis=0).max() for v in np.unique(level)]
+            expected[c] = float(np.median(np.asarray(extents, dtype=np.float32)))
+    np.testing.assert_array_equal(_core_width(points, inverse, k), expected)
