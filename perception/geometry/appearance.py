@@ -29,13 +29,27 @@ _HIST_CHUNK = 8192
 
 def hsv_histogram(rgb: np.ndarray, bins: int = COLOR_HIST_BINS) -> np.ndarray:
     """(3 * bins,) float32 histograms of H, S and V of colours (M, 3) uint8, each channel summing to 1."""
-    counts = np.zeros(3 * bins, dtype=np.int64)
-    for start in range(0, rgb.shape[0], _HIST_CHUNK):
-        hsv = rgb_to_hsv(rgb[start : start + _HIST_CHUNK])
+    return hsv_histograms(rgb, np.array([0, rgb.shape[0]]), bins)[0]
+
+
+def hsv_histograms(rgb: np.ndarray, bounds: np.ndarray, bins: int = COLOR_HIST_BINS) -> np.ndarray:
+    """(K, 3 * bins) float32 ``hsv_histogram`` of each run ``rgb[bounds[k]:bounds[k + 1]]`` of colours (M, 3)
+    uint8, for ascending ``bounds`` (K + 1,): one pass over all the runs, where a call per run spends most of
+    its time in numpy's per-call overhead."""
+    k = bounds.size - 1
+    sizes = np.diff(bounds)  # (K,)
+    run = np.repeat(np.arange(k) * (3 * bins), sizes)  # (bounds[-1] - bounds[0],) first bin of each colour's run
+    counts = np.zeros(k * 3 * bins, dtype=np.int64)
+    first = int(bounds[0])
+    for start in range(first, int(bounds[-1]), _HIST_CHUNK):
+        stop = min(start + _HIST_CHUNK, int(bounds[-1]))
+        hsv = rgb_to_hsv(rgb[start:stop])
         cells = np.minimum((hsv * bins).astype(np.int64), bins - 1)  # (chunk, 3)
-        cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins)
-        counts += np.bincount(cells.ravel(), minlength=3 * bins)
-    return counts.astype(np.float32) / max(rgb.shape[0], 1)
+        cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins) of its run's
+        cells += run[start - first : stop - first, None]
+        counts += np.bincount(cells.ravel(), minlength=k * 3 * bins)
+    # float32 / float32, as the count over one run's int size always was
+    return counts.reshape(k, 3 * bins).astype(np.float32) / np.maximum(sizes, 1).astype(np.float32)[:, None]
 
 
 def histogram_similarity(a: np.ndarray, b: np.ndarray) -> float:

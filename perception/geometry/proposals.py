@@ -15,7 +15,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
-from perception.geometry.appearance import hsv_histogram
+from perception.geometry.appearance import hsv_histogram, hsv_histograms
 from perception.geometry.clustering import (
     DARK_SUM,
     ClusterConfig,
@@ -653,6 +653,8 @@ def describe_clusters(
     # The downsampled points of each cluster, grouped once by a sort rather than one mask per cluster.
     voxel_order = np.argsort(labels, kind="stable")
     voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(num_clusters + 1))
+    colors = _colors(cloud, member)  # (P, 3) in cluster order
+    histograms = hsv_histograms(colors, bounds)  # (K, 3 * bins), every cluster's in one pass
     proposals: list[ObjectProposal] = []
     new_label = np.full(num_clusters, -1, dtype=np.int64)
     for k in range(bounds.size - 1):
@@ -661,7 +663,8 @@ def describe_clusters(
             continue
         outline = pre.points[voxel_order[voxel_bounds[k] : voxel_bounds[k + 1]]]
         yaw = None if yaws is None or np.isnan(yaws[k]) else float(yaws[k])
-        proposal = make_proposal(len(proposals), cloud.xyz[idx], _colors(cloud, idx), idx, outline, yaw)
+        proposal = make_proposal(len(proposals), cloud.xyz[idx], colors[bounds[k] : bounds[k + 1]].copy(), idx,
+                                 outline, yaw, histograms[k])
         if proposal.aabb.size.max() > rules.max_size:
             continue
         new_label[k] = len(proposals)
@@ -682,11 +685,13 @@ def make_proposal(
     indices: np.ndarray,
     outline: np.ndarray | None = None,
     yaw: float | None = None,
+    color_hist: np.ndarray | None = None,
 ) -> ObjectProposal:
     """A proposal from its points (M, 3) float32, colours (M, 3) uint8 and input indices (M,) int64.
 
     ``outline`` (K, 3), the object's downsampled points, makes the oriented box cheaper, and a ``yaw`` known
-    from that outline skips its search (see ``gravity_aligned_box``)."""
+    from that outline skips its search (see ``gravity_aligned_box``). ``color_hist``: the colours'
+    ``hsv_histogram``, when it was computed with other clusters' (``hsv_histograms``)."""
     return ObjectProposal(
         object_id=object_id,
         points=points.astype(np.float32, copy=False),
@@ -696,5 +701,5 @@ def make_proposal(
         aabb=Box3D.from_points_axis_aligned(np.stack([points.min(axis=0), points.max(axis=0)]).astype(np.float64)),
         obb=gravity_aligned_box(points, outline, yaw),
         mean_color=colors.mean(axis=0).astype(np.float32),
-        color_hist=hsv_histogram(colors),
+        color_hist=hsv_histogram(colors) if color_hist is None else color_hist,
     )
