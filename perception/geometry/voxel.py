@@ -33,13 +33,14 @@ class VoxelGrid:
     it is held through a frame's whole proposal step, and half its size keeps that step's peak down."""
 
 
-def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
-    """(N,) int64 packed integer key of the voxel of each point (N, 3); equal keys mean the same voxel."""
-    keys = np.zeros(points.shape[0], dtype=np.int64)  # (N,)
+def voxel_keys(points: np.ndarray, voxel_size: float, rows: np.ndarray | None = None) -> np.ndarray:
+    """(N,) int64 packed integer key of the voxel of each point (N, 3), or (R,) of the points at ``rows``
+    (R,) only; equal keys mean the same voxel."""
+    keys = np.zeros(points.shape[0] if rows is None else rows.shape[0], dtype=np.int64)  # (N,) or (R,)
     # One axis at a time: an (N, 3) int64 cell array would be 24 bytes a point at the peak, twice the input.
     for axis, shift in enumerate((2 * _BITS, _BITS, 0)):
-        scaled = points[:, axis] / voxel_size  # (N,)
-        cell = np.floor(scaled, out=scaled).astype(np.int64)  # (N,)
+        scaled = (points[:, axis] if rows is None else points[rows, axis]) / voxel_size  # (N,) or (R,)
+        cell = np.floor(scaled, out=scaled).astype(np.int64)
         del scaled
         cell += 1 << (_BITS - 1)  # signed cells -> non-negative, so the three fields pack without overlap
         np.clip(cell, 0, (1 << _BITS) - 1, out=cell)
@@ -49,18 +50,18 @@ def voxel_keys(points: np.ndarray, voxel_size: float) -> np.ndarray:
     return keys
 
 
-def _group_index(order: np.ndarray, ranks: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(n,) int32 rank of each of ``n`` rows' key among the distinct keys (``np.unique``'s inverse; -1 for a
-    row not in ``order``) and those distinct keys (G,) int64, ascending, from the sorted rows ``order`` (K,) and
-    their keys ``ranks`` (K,), which is overwritten. Built with less than half the peak memory of ``np.unique``
-    (a flag per row and a scatter into int32), which is most of a frame's budget."""
-    first = np.empty(ranks.shape[0], dtype=bool)  # (K,) where a new key starts, in sorted order
+def _group_index(order: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) int32 rank of each key among the distinct keys (``np.unique``'s inverse) and those distinct keys
+    (G,) int64, ascending, from the keys' sort ``order`` (N,) and the sorted keys ``ranks`` (N,), which is
+    overwritten. Built with less than half the peak memory of ``np.unique`` (a flag per row and a scatter into
+    int32), which is most of a frame's budget."""
+    first = np.empty(ranks.shape[0], dtype=bool)  # (N,) where a new key starts, in sorted order
     first[:1] = True
     np.not_equal(ranks[1:], ranks[:-1], out=first[1:])
     distinct = ranks[first]  # (G,)
     np.cumsum(first, out=ranks)  # each sorted row's group, in the sorted keys' buffer
     ranks -= 1
-    inverse = np.full(n, -1, dtype=np.int32)
+    inverse = np.empty(ranks.shape[0], dtype=np.int32)
     inverse[order] = ranks
     return inverse, distinct
 
@@ -74,40 +75,34 @@ def voxel_downsample(
     (N,) bool ``valid`` is False (NaN returns, cropped points) belong to no voxel: their ``point_to_voxel``
     is -1. Passing the mask rather than the kept rows saves a copy of the cloud at a frame's peak memory.
     """
-    with np.errstate(invalid="ignore"):  # NaN rows get a garbage key, never read
-        keys = voxel_keys(points, voxel_size)  # (N,)
-    n = keys.shape[0]
-    if valid is None or bool(valid.all()):
-        order = np.argsort(keys)  # (N,)
-        ranks = keys[order]
-        del keys  # freed before the inverse is allocated: two (N,) int64 arrays and an int32 live at once
-    else:
-        # Only the kept rows are sorted: numpy's sort slows down several times on many equal keys, which
-        # one key for every dropped row (most of a LiDAR scan's) would be.
-        kept = np.flatnonzero(valid)  # (K,)
-        ranks = keys[kept]
-        del keys
-        by_key = np.argsort(ranks)  # (K,)
-        order = kept[by_key]
-        del kept
-        ranks = ranks[by_key]
-        del by_key
-    inverse, distinct = _group_index(order, ranks, n)
+    n = points.shape[0]
+    # Only the kept rows are keyed, sorted and summed: the dropped ones are often most of the cloud (a LiDAR
+    # scan's NaN returns), and all sharing one key they slowed numpy's sort down several times.
+    rows = None if valid is None or bool(valid.all()) else np.flatnonzero(valid)  # (K,) or every row
+    with np.errstate(invalid="ignore"):  # without a mask, a NaN row gets a garbage key (its own voxel)
+        keys = voxel_keys(points, voxel_size, rows)  # (K,)
+    order = np.argsort(keys)  # (K,)
+    ranks = keys[order]
+    del keys  # freed before the inverse is allocated: two (K,) int64 arrays and an int32 live at once
+    inverse, distinct = _group_index(order, ranks)
     del order, ranks
     groups = inverse.astype(np.int64)  # bincount counts intp: one cast here rather than one per call
-    groups += 1  # group 0 collects the dropped rows (-1), whose NaNs only reach its sums, cut off below
-    counts = np.bincount(groups, minlength=1)  # (1 + V,)
-    num = counts.shape[0] - 1
-    inv_counts = 1.0 / counts[1:]
+    num = distinct.shape[0]
+    counts = np.bincount(groups, minlength=num)
+    inv_counts = 1.0 / counts
     centroids = np.empty((num, 3), dtype=np.float32)  # (V, 3)
     for axis in range(3):
-        centroids[:, axis] = np.bincount(groups, points[:, axis], minlength=1)[1:] * inv_counts
+        column = points[:, axis] if rows is None else points[rows, axis]  # (K,)
+        centroids[:, axis] = np.bincount(groups, column, minlength=num) * inv_counts
     mean_rgb = None
     if colors is not None:
         mean_rgb = np.empty((num, 3), dtype=np.uint8)  # (V, 3)
         for axis in range(3):
-            channel = np.bincount(groups, colors[:, axis], minlength=1)[1:] * inv_counts
-            mean_rgb[:, axis] = np.clip(np.rint(channel), 0, 255)
+            column = colors[:, axis] if rows is None else colors[rows, axis]
+            mean_rgb[:, axis] = np.clip(np.rint(np.bincount(groups, column, minlength=num) * inv_counts), 0, 255)
     del groups
-    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts[1:].astype(np.int64), keys=distinct,
+    if rows is not None:
+        inverse, kept_inverse = np.full(n, -1, dtype=np.int32), inverse
+        inverse[rows] = kept_inverse
+    return VoxelGrid(points=centroids, colors=mean_rgb, counts=counts.astype(np.int64), keys=distinct,
                      point_to_voxel=inverse)
