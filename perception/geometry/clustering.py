@@ -294,7 +294,7 @@ def _join_parts(
 
 def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every ordered pair (a, b), a != b, of indices into ``group`` (K,) with the same group value."""
-    order = np.argsort(group, kind="stable")  # (K,)
+    order = stable_order(group)  # (K,)
     _, start, size = np.unique(group[order], return_index=True, return_counts=True)
     per = np.repeat(size, size)  # (K,) the size of each sorted index's group
     first = np.repeat(start, size)  # (K,) where that group begins in order
@@ -305,12 +305,20 @@ def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a[keep], b[keep]
 
 
+def stable_order(group: np.ndarray) -> np.ndarray:
+    """(N,) int64 ``np.argsort(group, kind="stable")`` of integer labels (N,) (>= -1, small enough that
+    label * N fits int64), as the sort of the unique keys label * N + row: numpy sorts those with its SIMD
+    quicksort, about 2.5x faster than its stable sort of the labels on shuffled input."""
+    n = group.shape[0]
+    return np.argsort(group.astype(np.int64) * n + np.arange(n))
+
+
 def group_rows(group: np.ndarray, num: int) -> list[np.ndarray]:
     """The rows of each group 0..num-1 (ascending within a group) of group indices (N,) int in [0, num): one
     stable sort, where a mask per group is a pass over all N rows each."""
     if num == 0:
         return []
-    order = np.argsort(group, kind="stable")  # (N,)
+    order = stable_order(group)  # (N,)
     return np.split(order, np.searchsorted(group[order], np.arange(1, num)))
 
 
@@ -321,7 +329,7 @@ def group_bounds(values: np.ndarray, group: np.ndarray, num: int) -> tuple[np.nd
     hi = np.full((num, values.shape[1]), -np.inf, dtype=values.dtype)
     if group.size == 0:
         return lo, hi
-    order = np.argsort(group, kind="stable")
+    order = np.argsort(group)  # minima and maxima do not care which of a group's rows comes first
     present, starts = np.unique(group[order], return_index=True)
     lo[present] = np.minimum.reduceat(values[order], starts, axis=0)
     hi[present] = np.maximum.reduceat(values[order], starts, axis=0)
@@ -336,7 +344,7 @@ def relabel(labels: np.ndarray, min_size: int) -> np.ndarray:
         return out
     ids, first, counts = np.unique(labels[valid], return_index=True, return_counts=True)
     keep = counts >= min_size
-    order = np.argsort(first[keep], kind="stable")
+    order = np.argsort(first[keep])  # first occurrences: no two are equal
     new_id = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
     new_id[ids[keep][order]] = np.arange(order.size)
     out[valid] = new_id[labels[valid]]

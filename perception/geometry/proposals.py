@@ -23,6 +23,7 @@ from perception.geometry.clustering import (
     cluster_points,
     group_bounds,
     group_rows,
+    stable_order,
 )
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box
@@ -249,7 +250,7 @@ def _cluster(
     # Plane points sorted by x, so that each object's base is searched in a narrow x window rather than
     # over every plane point of the scene (the floor alone is most of a fused room).
     plane_rows = np.flatnonzero(seg.point_plane >= 0)
-    plane_rows = plane_rows[np.argsort(points[plane_rows, 0], kind="stable")]
+    plane_rows = plane_rows[np.argsort(points[plane_rows, 0])]  # only ever taken as a set of rows per window
     plane_x = points[plane_rows, 0]
     next_label = 0
     support_patches = [seg.planes[i] for i in supports]
@@ -496,7 +497,7 @@ def _drop_floating_fragments(
     # Each thin cluster's rows, and the points in a narrow x window around it, come from sorted orders made
     # once: a mask over every point per cluster cost more than the rest of the step on a fused room.
     rows_of = group_rows(inverse, ids.size)
-    by_x = np.argsort(points[:, 0], kind="stable")
+    by_x = np.argsort(points[:, 0])  # (V,) a window of it is only tested for any point beneath
     sorted_x = points[by_x, 0]
     for k in thin:
         rows = furniture[rows_of[k]]
@@ -646,12 +647,12 @@ def describe_clusters(
     # Cluster k's rows are member[bounds[k]:bounds[k + 1]] once sorted by label; counting gives the bounds
     # without keeping a sorted copy of the labels.
     bounds = np.concatenate([[0], np.cumsum(np.bincount(member_label, minlength=num_clusters))])
-    order = np.argsort(member_label, kind="stable")
+    order = stable_order(member_label)
     del member_label
     member = member[order]
     del order
     # The downsampled points of each cluster, grouped once by a sort rather than one mask per cluster.
-    voxel_order = np.argsort(labels, kind="stable")
+    voxel_order = stable_order(labels)
     voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(num_clusters + 1))
     colors = _colors(cloud, member)  # (P, 3) in cluster order
     histograms = hsv_histograms(colors, bounds)  # (K, 3 * bins), every cluster's in one pass

@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from perception.geometry import clustering
-from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds, group_rows
+from perception.geometry.clustering import ClusterConfig, cluster_points, group_bounds, group_rows, stable_order
 
 SPLIT = ClusterConfig()  # the default: colour split on
 PLAIN = ClusterConfig(max_chroma_step=0.0)
@@ -229,3 +229,11 @@ def test_the_union_find_joins_a_long_chain_given_in_any_order(shuffled: bool) ->
     i[flip], j[flip] = j[flip], i[flip].copy()
     labels = clustering._components(i, j, 5001)  # node 5000 has no edge
     assert labels[:5000].tolist() == [0] * 5000 and labels[5000] == 1
+
+
+@settings(max_examples=80, deadline=None, database=None, derandomize=True)
+@given(labels=st.lists(st.integers(-1, 40), max_size=400))
+def test_stable_order_is_numpys_stable_argsort(labels: list[int]) -> None:
+    group = np.asarray(labels, dtype=np.int64)
+    np.testing.assert_array_equal(stable_order(group), np.argsort(group, kind="stable"))
+    np.testing.assert_array_equal(stable_order(group.astype(np.int32)), np.argsort(group, kind="stable"))
