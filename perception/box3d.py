@@ -8,6 +8,7 @@ import numpy as np
 
 from perception._checks import check_array
 from perception.errors import ShapeError
+from perception.row_masks import rows_all
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Box3D:
     def contains(self, points: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """(M,) bool: which points (M, 3) lie inside the box grown by ``margin`` metres on each side."""
         local = (points - self.center) @ self.rotation  # (M, 3) in box axes
-        return (np.abs(local) <= self.size / 2.0 + margin).all(axis=1)
+        return rows_all(np.abs(local) <= self.size / 2.0 + margin)
 
     def iou(self, other: Box3D) -> float:
         """Exact 3D intersection over union of two yaw-rotated boxes."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from perception._checks import check_array, check_length
 from perception.errors import ShapeError
+from perception.row_masks import finite_rows
 from perception.transforms import transform_points
 
 
@@ -56,7 +57,7 @@ class PointCloud:
 
     def finite_mask(self) -> np.ndarray:
         """(N,) bool: rows whose x, y and z are all finite."""
-        return np.isfinite(self.xyz).all(axis=1)
+        return finite_rows(self.xyz)
 
     def select(self, mask_or_index: np.ndarray) -> PointCloud:
         """A new unorganized cloud of the chosen rows (a bool mask (N,) or an index array)."""

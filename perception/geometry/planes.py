@@ -20,6 +20,7 @@ from perception.box3d import Box3D
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
 from perception.geometry.ransac import fit_plane, ransac_plane
+from perception.row_masks import rows_all
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
@@ -142,7 +143,7 @@ class SupportPlane:
         often reaches the patch's far edge, where it is a notch rather than a hole."""
         occupancy = self._grid(grow_cells, convex)
         cells = np.floor((self.to_uv(points) - self.uv_min) / self.cell_size).astype(np.int64)  # (M, 2)
-        inside = ((cells >= 0) & (cells < np.array(occupancy.shape))).all(axis=1)
+        inside = rows_all((cells >= 0) & (cells < np.array(occupancy.shape)))
         hit = np.zeros(points.shape[0], dtype=bool)
         hit[inside] = occupancy[cells[inside, 0], cells[inside, 1]]
         return hit

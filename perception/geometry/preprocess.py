@@ -18,6 +18,7 @@ from perception.errors import EmptyCloudError
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.voxel import voxel_downsample
 from perception.point_cloud import PointCloud
+from perception.row_masks import rows_all, rows_any
 
 
 @dataclass
@@ -219,7 +220,7 @@ def estimate_normals(
     if not config.enabled:
         return None
     normals = np.zeros_like(points) if known is None else known.astype(np.float32, copy=True)
-    rows = np.arange(points.shape[0]) if known is None else np.flatnonzero(np.isnan(known).any(axis=1))
+    rows = np.arange(points.shape[0]) if known is None else np.flatnonzero(rows_any(np.isnan(known)))
     normals[rows] = np.array([0.0, 0.0, 1.0], dtype=np.float32)
     if rows.size >= 3:
         legacy = to_legacy(points[rows])
@@ -239,5 +240,5 @@ def crop_mask(xyz: np.ndarray, config: CropConfig) -> np.ndarray:
         if config.box_min is not None and config.box_max is not None:
             lo = np.asarray(config.box_min, dtype=np.float32)
             hi = np.asarray(config.box_max, dtype=np.float32)
-            mask &= ((xyz >= lo) & (xyz <= hi)).all(axis=1)
+            mask &= rows_all((xyz >= lo) & (xyz <= hi))
     return mask
