@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from perception._checks import check_array
+from perception.columnwise import column_bounds, rows_all
 from perception.errors import ShapeError
-from perception.row_masks import rows_all
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Box3D:
         check_array("points", points, (None, 3))
         if points.shape[0] == 0:
             raise ShapeError("Box3D.from_points_axis_aligned: expected at least one point, got 0")
-        lo, hi = points.min(axis=0), points.max(axis=0)
+        lo, hi = column_bounds(points)
         return cls(center=(lo + hi) / 2.0, size=hi - lo, yaw=0.0)
 
     @property

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from perception._checks import check_array, check_length
+from perception.columnwise import finite_rows
 from perception.errors import ShapeError
-from perception.row_masks import finite_rows
 from perception.transforms import transform_points
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from perception.box3d import Box3D
+from perception.columnwise import column_bounds
 from perception.errors import ShapeError
 
 
@@ -80,7 +81,7 @@ def gravity_aligned_box(points: np.ndarray, outline: np.ndarray | None = None, y
         _, _, yaw = min_area_rectangle(outline[:, :2].astype(np.float64))
     c, s = np.cos(yaw), np.sin(yaw)
     local = points[:, :2].astype(np.float64) @ np.array([[c, -s], [s, c]])  # (M, 2) in the box's axes
-    lo, hi = local.min(axis=0), local.max(axis=0)
+    lo, hi = column_bounds(local)
     cu, cv = (lo + hi) / 2
     return Box3D(
         center=np.array([cu * c - cv * s, cu * s + cv * c, (z_lo + z_hi) / 2]),

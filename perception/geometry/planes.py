@@ -17,10 +17,10 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
 from perception.box3d import Box3D
+from perception.columnwise import column_bounds, rows_all
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.footprint import gravity_aligned_box, min_area_rectangle
 from perception.geometry.ransac import fit_plane, ransac_plane
-from perception.row_masks import rows_all
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
@@ -390,9 +390,9 @@ def _patches(
     axis_u /= np.linalg.norm(axis_u)
     uv_axes = np.stack([axis_u, np.cross(normal, axis_u)])  # (2, 3)
     uv = plane_points @ uv_axes.T  # (P, 2) in-plane coordinates
-    uv_min = uv.min(axis=0)
+    uv_min = column_bounds(uv)[0]
     cells = np.floor((uv - uv_min) / cell).astype(np.int64)  # (P, 2)
-    occupancy = np.zeros(cells.max(axis=0) + 3, dtype=bool)  # one empty cell of border on each side
+    occupancy = np.zeros(column_bounds(cells)[1] + 3, dtype=bool)  # one empty cell of border on each side
     cells += 1
     occupancy[cells[:, 0], cells[:, 1]] = True
     # Closing bridges one-cell gaps, so a sparsely sampled surface stays one patch with its true area.

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import open3d as o3d
 
+from perception.columnwise import rows_all, rows_any
 from perception.errors import EmptyCloudError
 from perception.geometry.errors import GeometryConfigError
 from perception.geometry.voxel import voxel_downsample
 from perception.point_cloud import PointCloud
-from perception.row_masks import rows_all, rows_any
 
 
 @dataclass

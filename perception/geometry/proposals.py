@@ -15,6 +15,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from perception.box3d import Box3D
+from perception.columnwise import column_bounds
 from perception.geometry.appearance import hsv_histogram, hsv_histograms
 from perception.geometry.clustering import (
     DARK_SUM,
@@ -621,7 +622,8 @@ def _spans_support(points: np.ndarray, plane: SupportPlane, ratio: float) -> boo
     center, size, angle = plane.footprint_rectangle()
     c, s = np.cos(angle), np.sin(angle)
     local = (plane.to_uv(points) - center) @ np.array([[c, -s], [s, c]])  # (M, 2) in the rectangle's axes
-    span = local.max(axis=0) - local.min(axis=0)  # (2,)
+    lo, hi = column_bounds(local)
+    span = hi - lo  # (2,)
     return bool((span >= ratio * size).any())
 
 
@@ -699,7 +701,7 @@ def make_proposal(
         colors=colors,
         indices=indices.astype(np.int64, copy=False),
         # The box of the two extreme corners is the points' box, without a float64 copy of all of them.
-        aabb=Box3D.from_points_axis_aligned(np.stack([points.min(axis=0), points.max(axis=0)]).astype(np.float64)),
+        aabb=Box3D.from_points_axis_aligned(np.stack(column_bounds(points)).astype(np.float64)),
         obb=gravity_aligned_box(points, outline, yaw),
         mean_color=colors.mean(axis=0).astype(np.float32),
         color_hist=hsv_histogram(colors) if color_hist is None else color_hist,
