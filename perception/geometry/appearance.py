@@ -37,19 +37,17 @@ def hsv_histograms(rgb: np.ndarray, bounds: np.ndarray, bins: int = COLOR_HIST_B
     uint8, for ascending ``bounds`` (K + 1,): one pass over all the runs, where a call per run spends most of
     its time in numpy's per-call overhead."""
     k = bounds.size - 1
-    sizes = np.diff(bounds)  # (K,)
-    run = np.repeat(np.arange(k) * (3 * bins), sizes)  # (bounds[-1] - bounds[0],) first bin of each colour's run
     counts = np.zeros(k * 3 * bins, dtype=np.int64)
-    first = int(bounds[0])
-    for start in range(first, int(bounds[-1]), _HIST_CHUNK):
+    for start in range(int(bounds[0]), int(bounds[-1]), _HIST_CHUNK):
         stop = min(start + _HIST_CHUNK, int(bounds[-1]))
         hsv = rgb_to_hsv(rgb[start:stop])
         cells = np.minimum((hsv * bins).astype(np.int64), bins - 1)  # (chunk, 3)
         cells += np.arange(3) * bins  # channel c uses bins [c * bins, (c + 1) * bins) of its run's
-        cells += run[start - first : stop - first, None]
+        run = np.searchsorted(bounds[1:], np.arange(start, stop), side="right")  # (chunk,) each colour's run
+        cells += run[:, None] * (3 * bins)
         counts += np.bincount(cells.ravel(), minlength=k * 3 * bins)
-    # float32 / float32, as the count over one run's int size always was
-    return counts.reshape(k, 3 * bins).astype(np.float32) / np.maximum(sizes, 1).astype(np.float32)[:, None]
+    sizes = np.maximum(np.diff(bounds), 1).astype(np.float32)  # (K,) float32, as hsv_histogram's divisor was
+    return counts.reshape(k, 3 * bins).astype(np.float32) / sizes[:, None]
 
 
 def histogram_similarity(a: np.ndarray, b: np.ndarray) -> float:
