@@ -657,7 +657,10 @@ def describe_clusters(
     voxel_order = stable_order(labels)
     voxel_bounds = np.searchsorted(labels[voxel_order], np.arange(num_clusters + 1))
     colors = _colors(cloud, member)  # (P, 3) in cluster order
-    histograms = hsv_histograms(colors, bounds)  # (K, 3 * bins), every cluster's in one pass
+    if cloud.rgb is None:  # every point the same grey: its histogram is every cluster's
+        histograms = np.tile(hsv_histogram(colors[:1]), (num_clusters, 1))
+    else:
+        histograms = hsv_histograms(colors, bounds)  # (K, 3 * bins), every cluster's in one pass
     proposals: list[ObjectProposal] = []
     new_label = np.full(num_clusters, -1, dtype=np.int64)
     for k in range(bounds.size - 1):

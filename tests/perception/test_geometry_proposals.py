@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perception import Box3D, PointCloud
+from perception.geometry.appearance import hsv_histogram
 from perception.geometry.planes import HORIZONTAL, PlaneConfig
 from perception.geometry.proposals import GeometryConfig, ProposalConfig, _core_width, extract_proposals
 from perception.proposal import COLOR_HIST_BINS
@@ -387,3 +388,15 @@ def test_core_width_is_each_clusters_median_slab_extent(num: int, k: int, wide: 
             extents = [np.ptp(own[level == v, :2], axis=0).max() for v in np.unique(level)]
             expected[c] = float(np.median(np.asarray(extents, dtype=np.float32)))
     np.testing.assert_array_equal(_core_width(points, inverse, k), expected)
+
+
+def test_proposals_of_a_cloud_without_colour_have_the_histogram_of_their_grey(
+    scene: tuple[PointCloud, np.ndarray],
+) -> None:
+    cloud, _ = scene
+    colourless = PointCloud(xyz=cloud.xyz)
+    result = extract_proposals(colourless)
+    assert result.proposals
+    for proposal in result.proposals:
+        assert (proposal.colors == 128).all()
+        np.testing.assert_array_equal(proposal.color_hist, hsv_histogram(proposal.colors))
