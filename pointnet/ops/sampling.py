@@ -65,7 +65,9 @@ def canonical_order(points: np.ndarray) -> np.ndarray:
     # IEEE floats order like their bits once negatives have every bit flipped and positives the sign bit set.
     keys = np.where(bits >> 31, bits ^ 0xFFFFFFFF, bits | 0x80000000)
     packed = (keys[:, 0] << 32) | keys[:, 1]  # (N,)
-    order = np.argsort(packed, kind="stable")
+    # Not a stable sort: it is kept only when the keys are distinct, where every sort gives the one order,
+    # and numpy's SIMD quicksort is several times faster than its stable sort on 64-bit keys.
+    order = np.argsort(packed)
     ranked = packed[order]
     if (ranked[1:] == ranked[:-1]).any():
         return np.lexsort((points[:, 2], points[:, 1], points[:, 0]))
