@@ -102,16 +102,19 @@ def test_packed_messages_read_back_exactly(
             np.testing.assert_array_equal(got, values[name][:, 0] if count == 1 else values[name])
 
 
-def random_cloud(
-    rng: np.random.Generator,
-    n: int,
-    organized: bool,
-    with_rgb: bool,
-    with_intensity: bool,
-    extras: list[tuple[type, int]],
-) -> PointCloud:
-    """n points, a fifth of them NaN, with the optional channels and extra fields (dtype, count; count 0 is
-    an (N,) array)."""
+EXTRA_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.float32, np.float64, np.bool_]
+
+
+@st.composite
+def written_clouds(draw: st.DrawFn, max_points: int, max_extras: int, organized: bool) -> tuple[PointCloud, int, bool]:
+    """A cloud of up to ``max_points`` points, a fifth of them NaN, with or without colour and intensity and with
+    up to ``max_extras`` extra fields (dtype, count; count 0 is an (N,) array), and the writer's options:
+    (cloud, rgb_datatype, big endian)."""
+    n = draw(st.integers(0, max_points))
+    with_rgb, with_intensity = draw(st.booleans()), draw(st.booleans())
+    extras = draw(st.lists(st.tuples(st.sampled_from(EXTRA_DTYPES), st.integers(0, 3)), max_size=max_extras))
+    grid = (2, n // 2) if organized and draw(st.booleans()) and n >= 2 and n % 2 == 0 else None
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     xyz = rng.normal(size=(n, 3)).astype(np.float32)
     if n:
         xyz[rng.random(n) < 0.2] = np.nan
@@ -123,43 +126,23 @@ def random_cloud(
         else:
             code = next(c for c, t in NUMPY_TYPES.items() if np.dtype(t) == np.dtype(dtype))
             fields[f"f{k}"] = random_values(rng, code, shape)
-    return PointCloud(
+    cloud = PointCloud(
         xyz=xyz,
         rgb=rng.integers(0, 256, (n, 3), dtype=np.uint8) if with_rgb else None,
         intensity=rng.random(n).astype(np.float32) if with_intensity else None,
         fields=fields,
         frame_id="f",
         stamp_ns=int(rng.integers(-(2**40), 2**62)),
-        grid_shape=(2, n // 2) if organized and n >= 2 and n % 2 == 0 else None,
+        grid_shape=grid,
     )
-
-
-EXTRA_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.float32, np.float64, np.bool_]
+    return cloud, draw(st.sampled_from([6, 7])), draw(st.booleans())
 
 
 @SETTINGS
-@given(
-    n=st.integers(0, 20),
-    organized=st.booleans(),
-    with_rgb=st.booleans(),
-    with_intensity=st.booleans(),
-    extras=st.lists(st.tuples(st.sampled_from(EXTRA_DTYPES), st.integers(0, 3)), max_size=4),
-    rgb_datatype=st.sampled_from([6, 7]),
-    big=st.booleans(),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_cloud_to_pointcloud2_and_back(
-    n: int,
-    organized: bool,
-    with_rgb: bool,
-    with_intensity: bool,
-    extras: list[tuple[type, int]],
-    rgb_datatype: int,
-    big: bool,
-    seed: int,
-) -> None:
-    cloud = random_cloud(np.random.default_rng(seed), n, organized, with_rgb, with_intensity, extras)
-    xyz, fields, grid = cloud.xyz, cloud.fields, cloud.grid_shape
+@given(case=written_clouds(max_points=20, max_extras=4, organized=True))
+def test_cloud_to_pointcloud2_and_back(case: tuple[PointCloud, int, bool]) -> None:
+    cloud, rgb_datatype, big = case
+    n, xyz, fields, grid = len(cloud), cloud.xyz, cloud.fields, cloud.grid_shape
     msg = cloud_to_pointcloud2(cloud, rgb_datatype=rgb_datatype, is_bigendian=big)
     assert msg.data.size == msg.row_step * msg.height
     if n == 0:
@@ -168,9 +151,9 @@ def test_cloud_to_pointcloud2_and_back(
     np.testing.assert_array_equal(back.xyz, xyz)
     assert back.stamp_ns == cloud.stamp_ns and back.frame_id == "f"
     assert back.grid_shape == (grid if grid is not None and grid[0] > 1 else None)
-    if with_rgb:
+    if cloud.rgb is not None:
         np.testing.assert_array_equal(back.rgb, cloud.rgb)
-    if with_intensity:
+    if cloud.intensity is not None:
         np.testing.assert_array_equal(back.intensity, cloud.intensity)
     for name, values in fields.items():
         expected = values.reshape(n) if values.shape == (n, 1) else values  # count 1 reads back as (N,)
@@ -181,28 +164,13 @@ def test_cloud_to_pointcloud2_and_back(
 
 
 @SETTINGS
-@given(
-    n=st.integers(0, 40),
-    with_rgb=st.booleans(),
-    with_intensity=st.booleans(),
-    extras=st.lists(st.tuples(st.sampled_from(EXTRA_DTYPES), st.integers(0, 3)), max_size=2),
-    rgb_datatype=st.sampled_from([6, 7]),
-    big=st.booleans(),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_cloud_to_pointcloud2_payload_is_a_structured_array_of_its_fields(
-    n: int,
-    with_rgb: bool,
-    with_intensity: bool,
-    extras: list[tuple[type, int]],
-    rgb_datatype: int,
-    big: bool,
-    seed: int,
-) -> None:
+@given(case=written_clouds(max_points=40, max_extras=2, organized=False))
+def test_cloud_to_pointcloud2_payload_is_a_structured_array_of_its_fields(case: tuple[PointCloud, int, bool]) -> None:
     """Every byte of the payload, the rgb word's zero top byte included, against numpy's own packing of the
     fields the message declares: the writer's fast paths (16-byte points, the one-pass colour word) must not
     leave a byte another field's write was meant to cover."""
-    cloud = random_cloud(np.random.default_rng(seed), n, False, with_rgb, with_intensity, extras)
+    cloud, rgb_datatype, big = case
+    n = len(cloud)
     msg = cloud_to_pointcloud2(cloud, rgb_datatype=rgb_datatype, is_bigendian=big)
     order = ">" if big else "<"
     formats = [
