@@ -182,6 +182,16 @@ def _xyz(view: CloudView) -> np.ndarray:
     contiguous_rows = view.row_step == view.layout.point_step * view.width
     if adjacent and view.layout.point_step == 12 and contiguous_rows:
         return view.raw.view(np.float32).reshape(n, 3)  # the payload is already (N, 3) float32: no copy
+    if adjacent and view.layout.point_step == 16 and x_offset == 0 and contiguous_rows:
+        # 16-byte points (x, y, z and one more 4-byte field: xyzrgb, xyzi): each point's whole 16 bytes are
+        # copied to rows 12 bytes apart, first to last, so its 4 trailing bytes land on the next point's x,
+        # which that point's own copy then overwrites (the last point's land on 4 spare bytes). numpy copies
+        # contiguous 16-byte items in one loop at about memcpy speed, on one thread, where a typed copy takes a
+        # pass per axis and torch's needs the second core free.
+        block = np.empty(n * 12 + 4, dtype=np.uint8)
+        rows = np.ndarray((n,), dtype="V16", buffer=block, strides=(12,))  # overlapping, written in order
+        rows[...] = np.ndarray((n,), dtype="V16", buffer=view.raw, strides=(16,))
+        return block[: n * 12].view(np.float32).reshape(n, 3)
     out = np.empty((view.height, view.width, 3), dtype=np.float32)
     if adjacent and not view.points["x"].flags.aligned:
         # Unaligned floats (e.g. point_step 26) make numpy's strided float copy several times slower than
@@ -193,8 +203,8 @@ def _xyz(view: CloudView) -> np.ndarray:
     whole_floats = view.row_step % 4 == 0 and view.layout.point_step % 4 == 0  # torch needs element strides
     if adjacent and whole_floats and (torch.get_num_threads() > 1 or view.layout.point_step > 16):
         # torch copies each point's three floats in one pass, on its intra-op threads, where numpy's fastest
-        # is one strided copy per axis. torch was the faster of the two on two threads at both of the bench's
-        # layouts (step 16 and 48), and on one thread at step 48 but not at step 16.
+        # is one strided copy per axis. torch was the faster of the two on two threads at step 16 and 48 (the
+        # bench's LiDAR layout), and on one thread at step 48 but not at step 16.
         src = np.ndarray(
             (view.height, view.width, 3), dtype=np.float32, buffer=view.raw, offset=x_offset,
             strides=(view.row_step, view.layout.point_step, 4),

@@ -112,12 +112,15 @@ def test_unaligned_point_step_26_like_an_ouster_driver() -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize(("x_offset", "point_step", "row_pad"), [(0, 16, 0), (4, 48, 0), (8, 20, 4), (0, 16, 5)])
+@pytest.mark.parametrize(
+    ("x_offset", "point_step", "row_pad"), [(0, 16, 0), (4, 16, 0), (4, 48, 0), (8, 20, 4), (0, 16, 5)]
+)
 def test_xyz_copy_paths_agree_on_one_and_two_threads(
     threads: int, x_offset: int, point_step: int, row_pad: int
 ) -> None:
-    """The torch copy (whole-float strides), numpy's per-axis copy (one thread, step 16) and the opaque copy
-    (row_pad 5 leaves the second row's floats unaligned) give the same (N, 3)."""
+    """The 16-byte item copy (step 16, x first, rows without padding), the torch copy (whole-float strides),
+    numpy's per-axis copy (one thread, step 16 with x at 4) and the opaque copy (row_pad 5 leaves the second
+    row's floats unaligned) give the same (N, 3)."""
     xyz = np.random.default_rng(point_step).normal(size=(12, 3)).astype(np.float32)
     fields = [(name, x_offset + 4 * i, 7, 1) for i, name in enumerate("xyz")]
     msg = pack_cloud(fields, xyz_points(xyz), point_step=point_step, height=2, row_pad=row_pad)
@@ -129,6 +132,25 @@ def test_xyz_copy_paths_agree_on_one_and_two_threads(
         torch.set_num_threads(before)
     assert got.flags.c_contiguous and got.dtype == np.float32
     np.testing.assert_array_equal(got, xyz)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 1000])
+def test_sixteen_byte_points_copy_their_xyz_and_nothing_of_the_field_after(n: int) -> None:
+    """The 16-byte item copy writes each point's 4 trailing bytes onto the next point's x before that point's
+    own copy: every float comes out exact (NaN bit patterns too), none of the rgb bytes, and the result does
+    not share the payload's memory."""
+    rng = np.random.default_rng(n)
+    words = rng.integers(0, 2**32, (n, 4), dtype=np.uint32)  # any bits: NaNs and infinities included
+    fields = [*XYZ_FIELDS, ("rgb", 12, 6, 1)]
+    msg = PointCloud2Data(
+        header=HeaderData(TimeData(0, 0), "cam"), height=1, width=n,
+        fields=[PointFieldData(name, offset, datatype, count) for name, offset, datatype, count in fields],
+        is_bigendian=False, point_step=16, row_step=16 * n, data=words.view(np.uint8).reshape(-1), is_dense=False,
+    )
+    got = pointcloud2_to_xyz(msg, skip_nans=False)
+    assert got.shape == (n, 3) and got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.uint32), words[:, :3])
+    assert not np.shares_memory(got, msg.data)
 
 
 def test_organized_cloud_with_row_padding_keeps_nans_and_grid() -> None:
