@@ -132,7 +132,7 @@ class IncrementalExtractor:
         if self.geometry.preprocess.crop.enabled:
             valid &= crop_mask(cloud.xyz, self.geometry.preprocess.crop)
         valid_rows = np.flatnonzero(valid)
-        valid_keys = voxel_keys(cloud.xyz[valid_rows], size)  # (Q,) the same for every growth of the region
+        valid_keys = voxel_keys(cloud.xyz, size, valid_rows)  # (Q,) the same for every growth of the region
         cut, cut_rows = None, np.empty(0, dtype=np.int64)
         for _ in range(self.config.max_growths + 1):
             # Kept: what lies outside the region, and the proposals inside it that did not change (a chair in
