@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from perception.columnwise import rows_all
 from perception.convert.errors import DataSizeError, MissingFieldError, PointFieldError
 from perception.convert.msg_data import as_uint8_array, stamp_to_ns
 from perception.convert.point_layout import FLOAT32, INT32, UINT32, FieldSpec, PointLayout, parse_layout
@@ -224,7 +225,7 @@ def _finite_rows(xyz: np.ndarray) -> np.ndarray | None:
     finite = np.isfinite(xyz)
     if finite.all():
         return None
-    keep = finite[:, 0] & finite[:, 1] & finite[:, 2]
+    keep = rows_all(finite)
     if not keep.any():
         raise EmptyCloudError(f"PointCloud2: expected at least one finite point, got 0 of {xyz.shape[0]} (NaN or inf)")
     return keep
